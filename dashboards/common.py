@@ -1,0 +1,139 @@
+"""The one shared helper of the dashboards: a read-only connection, a query function, formatting.
+
+Dashboards connect as the reporting role and never as the owner (DESIGN.md, "Database schemas
+and roles"). The session is also put in read-only mode, so a dashboard cannot write even if the
+role were ever granted too much. A new connection is opened per query: dashboards run a handful
+of small queries against indexed marts, and a fresh connection survives a database restart
+without any pool bookkeeping.
+
+Errors are turned into exceptions whose message tells the reader what to do, so an app can show
+them in a callout instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+import psycopg
+from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict
+
+from orchestration.settings import get_settings
+
+# Applied at connection start, before any query runs; SET SESSION CHARACTERISTICS below repeats
+# it in case a pooler in front of the server drops startup options.
+_SESSION_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
+_CONNECT_TIMEOUT_SECONDS = 5
+
+_WHAT_TO_DO = (
+    "Locally, `make run` starts the embedded database and builds the marts; otherwise check "
+    "`DATABASE_URL` (and `REPORTER_DATABASE_URL`, if set) in your `.env`."
+)
+
+
+class DashboardDataError(RuntimeError):
+    """The data behind a dashboard cannot be read; the message says why and what to do."""
+
+
+class DatabaseUnavailable(DashboardDataError):
+    """The warehouse cannot be reached or refuses the reporting role's login."""
+
+
+class MartNotReady(DashboardDataError):
+    """The server answers, but a mart is missing or not readable by the reporting role yet."""
+
+
+def describe_target(url: str) -> str:
+    """Where a connection string points, without its password (safe to show on a page)."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "an unparseable connection string"
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    return f"database '{params.get('dbname', '?')}' on {host}:{port} as '{params.get('user', '?')}'"
+
+
+def connect(url: str | None = None) -> psycopg.Connection:
+    """Open a read-only connection as the reporting role (``reporter_database_url`` by default)."""
+    url = url or get_settings().reporter_database_url
+    try:
+        conn = psycopg.connect(
+            url,
+            options=_SESSION_OPTIONS,
+            connect_timeout=_CONNECT_TIMEOUT_SECONDS,
+            application_name="olist-dashboards",
+        )
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"Cannot connect to the warehouse ({describe_target(url)}): {reason}. {_WHAT_TO_DO}"
+        ) from exc
+    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    conn.commit()
+    return conn
+
+
+def query(
+    sql: str, params: Mapping[str, Any] | None = None, *, url: str | None = None
+) -> pd.DataFrame:
+    """Run one parameterised query (``%(name)s`` placeholders) and return its rows.
+
+    Values keep their database types: ``numeric`` arrives as ``Decimal`` so money stays exact;
+    convert to float only where a chart needs it.
+    """
+    with connect(url) as conn:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                columns = [column.name for column in cur.description or []]
+                rows = cur.fetchall() if cur.description else []
+        except (errors.UndefinedTable, errors.InvalidSchemaName) as exc:
+            raise MartNotReady(
+                f"The marts are not built yet ({exc.diag.message_primary}). Run the pipeline "
+                "first: `make run` locally, or materialize all assets in the Dagster UI."
+            ) from exc
+        except errors.InsufficientPrivilege as exc:
+            raise MartNotReady(
+                f"The reporting role may not read this mart ({exc.diag.message_primary}). "
+                "Run the database bootstrap again so it grants the reporter role its rights."
+            ) from exc
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(
+                f"The warehouse connection broke during a query: {exc}. {_WHAT_TO_DO}"
+            ) from exc
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _group_thousands(digits: str) -> str:
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return ".".join(groups)
+
+
+def format_number(value: float | Decimal | int | None, decimals: int = 0) -> str:
+    """Format a number the Brazilian way: ``1.234.567,89`` (``-`` when there is no value)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    text = _group_thousands(whole)
+    return f"{sign}{text},{fraction}" if decimals > 0 else f"{sign}{text}"
+
+
+def format_brl(value: float | Decimal | int | None, decimals: int = 2) -> str:
+    """Format an amount of Brazilian reais: ``R$ 1.234.567,89``."""
+    text = format_number(value, decimals)
+    if text == "-":
+        return text
+    if text.startswith("-"):
+        return f"-R$ {text[1:]}"
+    return f"R$ {text}"

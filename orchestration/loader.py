@@ -1,0 +1,455 @@
+"""The generic loader: stream source files into ``raw`` with COPY, account for every row.
+
+One code path serves every source contract. For each file it checks the header against the
+contract, skips a file whose SHA-256 is already loaded, streams the bytes into the raw table with
+``COPY`` (memory stays flat whatever the file size), then moves rows whose values break the
+contract to ``raw.<table>__rejected`` in one set-based statement, and records the file in the
+``ops.loads`` ledger. All of that happens in one transaction under a per-table advisory lock, so
+a crash leaves no partial batch and two runs cannot load the same file twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from orchestration.contracts import Column, SourceContract
+from orchestration.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+BATCH_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
+
+LEDGER_DDL = """
+create table if not exists ops.loads (
+    batch_id bigserial primary key,
+    source_table text not null,
+    source_file text not null,
+    file_sha256 text not null,
+    file_bytes bigint not null,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_rejected bigint,
+    status text not null check (status in ('loaded', 'replaced', 'failed')),
+    error text,
+    started_at timestamp with time zone not null default now(),
+    finished_at timestamp with time zone,
+    duration_seconds numeric(12, 3)
+);
+create index if not exists loads_sha_idx on ops.loads (source_table, file_sha256);
+"""
+
+
+class ContractError(ValueError):
+    """A file does not have the shape its contract promises; nothing of it was loaded."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    source_file: str
+    sha256: str
+    bytes: int
+    status: str  # loaded | skipped
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duration_seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.duration_seconds if self.duration_seconds else 0.0
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_header(path: Path) -> list[str]:
+    """The first record of the file, without a byte-order mark."""
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 16)
+    if not first.strip():
+        raise ContractError(f"{path}: the file is empty; expected a header line")
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContractError(f"{path}, line 1: the header is not valid UTF-8 ({error})") from error
+    return next(csv.reader(io.StringIO(text)))
+
+
+def check_header(contract: SourceContract, path: Path, header: list[str]) -> None:
+    """Raise a ContractError that names the file and the columns when the header differs."""
+    expected = list(contract.column_names)
+    if header == expected:
+        return
+    missing = [name for name in expected if name not in header]
+    extra = [name for name in header if name not in expected]
+    problems = []
+    if len(header) == 1 and len(expected) > 1 and any(sep in header[0] for sep in ";\t|"):
+        problems.append("the file does not seem to be comma-separated")
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        problems.append(f"unexpected column(s) {', '.join(extra)}")
+    if not missing and not extra:
+        problems.append(f"columns out of order: {', '.join(header)}")
+    raise ContractError(
+        f"{path}, line 1: header does not match the contract of {contract.table} "
+        f"({'; '.join(problems)}). Expected: {', '.join(expected)}"
+    )
+
+
+def source_files(contract: SourceContract, settings: Settings) -> list[Path]:
+    """Files of one source in load order: landing root, then dated folders in date order.
+
+    When the landing folder holds no CSV at all, the committed sample stands in for it, so a
+    fresh clone has something to load.
+    """
+    landing = settings.landing_dir
+    has_landing = landing.is_dir() and any(landing.glob("*.csv")) or any(landing.glob("*/*.csv"))
+    root = landing if has_landing else settings.sample_dir
+    files = sorted(root.glob(contract.file_name)) + sorted(root.glob(f"*/{contract.file_name}"))
+    return [path for path in files if path.is_file()]
+
+
+def source_name(path: Path, settings: Settings) -> str:
+    """How the ledger names a file: relative to the folder above landing or sample."""
+    for root in (settings.landing_dir, settings.sample_dir):
+        try:
+            return str(path.resolve().relative_to(root.resolve().parent))
+        except ValueError:
+            continue
+    return str(path.resolve())
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _ident(*names: str) -> sql.Identifier:
+    return sql.Identifier(*names)
+
+
+def ensure_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
+    """Create the raw, rejected and ledger tables of a source when missing."""
+    table = contract.table
+    data_columns = sql.SQL(", ").join(
+        sql.SQL("{} text").format(_ident(name)) for name in contract.column_names
+    )
+    sequence = _ident("raw", f"{table}__row_seq")
+    conn.execute(LEDGER_DDL)
+    conn.execute(sql.SQL("create sequence if not exists {}").format(sequence))
+    conn.execute(
+        sql.SQL(
+            """
+            create table if not exists {table} (
+                {data_columns},
+                _batch_id bigint not null
+                    default cast(current_setting('olist.batch_id') as bigint),
+                _source_file text not null default current_setting('olist.source_file'),
+                _row_number bigint not null default nextval({sequence_name}),
+                _loaded_at timestamp with time zone not null default now()
+            )
+            """
+        ).format(
+            table=_ident("raw", table),
+            data_columns=data_columns,
+            sequence_name=sql.Literal(f"raw.{table}__row_seq"),
+        )
+    )
+    conn.execute(
+        sql.SQL("create index if not exists {} on {} using brin (_batch_id)").format(
+            _ident(f"{table}__batch_brin"), _ident("raw", table)
+        )
+    )
+    conn.execute(
+        sql.SQL(
+            """
+            create table if not exists {} (
+                _batch_id bigint not null,
+                _source_file text not null,
+                _row_number bigint,
+                _line_number bigint,
+                column_name text,
+                reason text not null,
+                raw_record text not null,
+                _loaded_at timestamp with time zone not null default now()
+            )
+            """
+        ).format(_ident("raw", contract.rejected_table))
+    )
+
+
+# --- validation -------------------------------------------------------------------------------
+
+_PATTERNS = {
+    "timestamp": (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "a timestamp YYYY-MM-DD HH:MM:SS"),
+    "numeric": (r"^-?\d+(\.\d+)?$", "a decimal number with a dot"),
+    "integer": (r"^-?\d{1,18}$", "an integer"),
+}
+
+
+def _violations(column: Column) -> list[tuple[sql.Composable, str]]:
+    """SQL conditions that are true when the column's value breaks one rule of its contract,
+    each with what was expected, so a rejected row says exactly which rule it broke."""
+    col = _ident(column.name)
+    rules: list[tuple[sql.Composable, str]] = []
+    if not column.nullable:
+        rules.append((sql.SQL("({col} is null or {col} = '')").format(col=col), "a value"))
+    if column.type in _PATTERNS:
+        pattern, text = _PATTERNS[column.type]
+        rules.append((
+            sql.SQL("({col} <> '' and not ({col} ~ {pattern} and pg_input_is_valid({col}, {t})))")
+            .format(col=col, pattern=sql.Literal(pattern), t=sql.Literal(column.type)),
+            text,
+        ))
+    if column.allowed:
+        rules.append((
+            sql.SQL("({col} <> '' and {col} <> all({allowed}))").format(
+                col=col, allowed=sql.Literal(list(column.allowed))
+            ),
+            "one of " + ", ".join(column.allowed),
+        ))
+    return rules
+
+
+def quarantine_sql(contract: SourceContract) -> sql.Composed | None:
+    """One statement that moves a batch's invalid rows to the rejected table.
+
+    Valid files pay one scan of their own batch; nothing is row-by-row. The reason names the
+    first broken rule of the row, its column, what was expected and the value found.
+    """
+    rules = [(column, cond, text) for column in contract.columns
+             for cond, text in _violations(column)]
+    if not rules:
+        return None
+    any_violation = sql.SQL(" or ").join(cond for _, cond, _ in rules)
+    first_column = sql.SQL("case {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {} then {}").format(cond, sql.Literal(column.name))
+            for column, cond, _ in rules
+        )
+    )
+    reason = sql.SQL("case {} end").format(
+        sql.SQL(" ").join(
+            sql.SQL("when {cond} then {prefix} || coalesce(quote_literal({col}), 'nothing')")
+            .format(
+                cond=cond,
+                prefix=sql.Literal(f"{column.name}: expected {text}, got "),
+                col=_ident(column.name),
+            )
+            for column, cond, text in rules
+        )
+    )
+    record = sql.SQL("json_build_object({})").format(
+        sql.SQL(", ").join(
+            sql.SQL("{}, {}").format(sql.Literal(name), _ident(name))
+            for name in contract.column_names
+        )
+    )
+    return sql.SQL(
+        """
+        with bad as (
+            delete from {table}
+            where _batch_id = %(batch_id)s and ({any_violation})
+            returning *
+        )
+        insert into {rejected}
+            (_batch_id, _source_file, _row_number, column_name, reason, raw_record)
+        select _batch_id, _source_file, _row_number, {first_column}, {reason},
+               cast({record} as text)
+        from bad
+        """
+    ).format(
+        table=_ident("raw", contract.table),
+        rejected=_ident("raw", contract.rejected_table),
+        any_violation=any_violation,
+        first_column=first_column,
+        reason=reason,
+        record=record,
+    )
+
+
+def record_line_numbers(path: Path) -> Iterator[int]:
+    """Physical line on which each data record starts (records can span lines)."""
+    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        line = reader.line_num + 1
+        for _ in reader:
+            yield line
+            line = reader.line_num + 1
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _already_loaded(conn: psycopg.Connection, contract: SourceContract, sha: str) -> bool:
+    return bool(
+        conn.execute(
+            "select 1 from ops.loads where source_table = %s and file_sha256 = %s "
+            "and status = 'loaded'",
+            (contract.table, sha),
+        ).fetchone()
+    )
+
+
+def _copy_file(conn: psycopg.Connection, contract: SourceContract, path: Path) -> int:
+    columns = sql.SQL(", ").join(_ident(name) for name in contract.column_names)
+    statement = sql.SQL(
+        "copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')"
+    ).format(_ident("raw", contract.table), columns)
+    with conn.cursor() as cursor:
+        with cursor.copy(statement) as copy, path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                copy.write(chunk)
+        return cursor.rowcount
+
+
+def load_file(
+    conn: psycopg.Connection, contract: SourceContract, path: Path, name: str
+) -> LoadResult:
+    """Load one file in one transaction (the caller's connection must be in autocommit mode)."""
+    started = time.perf_counter()
+    check_header(contract, path, read_header(path))
+    sha = file_sha256(path)
+    size = path.stat().st_size
+    with conn.transaction():
+        conn.execute(
+            "select pg_advisory_xact_lock(hashtext(%s))", (f"olist.load.{contract.table}",)
+        )
+        if _already_loaded(conn, contract, sha):
+            return LoadResult(contract.table, name, sha, size, "skipped")
+        previous = [
+            row[0]
+            for row in conn.execute(
+                "update ops.loads set status = 'replaced' where source_table = %s "
+                "and source_file = %s and status = 'loaded' returning batch_id",
+                (contract.table, name),
+            )
+        ]
+        for table in (contract.table, contract.rejected_table):
+            conn.execute(
+                sql.SQL("delete from {} where _batch_id = any(%s)").format(_ident("raw", table)),
+                (previous,),
+            )
+        (batch_id,) = conn.execute(
+            "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status) "
+            "values (%s, %s, %s, %s, 'loaded') returning batch_id",
+            (contract.table, name, sha, size),
+        ).fetchone()
+        conn.execute("select set_config('olist.batch_id', %s, true)", (str(batch_id),))
+        conn.execute("select set_config('olist.source_file', %s, true)", (name,))
+        conn.execute("select setval(%s, 1, false)", (f"raw.{contract.table}__row_seq",))
+        rows_read = _copy_file(conn, contract, path)
+        rejected = 0
+        statement = quarantine_sql(contract)
+        if statement is not None:
+            rejected = conn.execute(statement, {"batch_id": batch_id}).rowcount
+        if rejected:
+            _fill_line_numbers(conn, contract, path, batch_id)
+        duration = time.perf_counter() - started
+        conn.execute(
+            "update ops.loads set rows_read = %s, rows_loaded = %s, rows_rejected = %s, "
+            "finished_at = now(), duration_seconds = %s where batch_id = %s",
+            (rows_read, rows_read - rejected, rejected, round(duration, 3), batch_id),
+        )
+    return LoadResult(
+        contract.table, name, sha, size, "loaded", batch_id, rows_read, rows_read - rejected,
+        rejected, duration,
+    )
+
+
+def _fill_line_numbers(
+    conn: psycopg.Connection, contract: SourceContract, path: Path, batch_id: int
+) -> None:
+    """Bad files take this slower path: map record numbers of rejected rows to file lines."""
+    wanted = {
+        row[0]
+        for row in conn.execute(
+            sql.SQL("select _row_number from {} where _batch_id = %s").format(
+                _ident("raw", contract.rejected_table)
+            ),
+            (batch_id,),
+        )
+    }
+    lines = [
+        (number, line)
+        for number, line in enumerate(record_line_numbers(path), start=1)
+        if number in wanted
+    ]
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            sql.SQL(
+                "update {} set _line_number = %s where _batch_id = %s and _row_number = %s"
+            ).format(_ident("raw", contract.rejected_table)),
+            [(line, batch_id, number) for number, line in lines],
+        )
+
+
+def _record_failure(
+    conn: psycopg.Connection, contract: SourceContract, path: Path, name: str, error: Exception
+) -> None:
+    sha = file_sha256(path) if path.exists() else ""
+    conn.execute(
+        "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status, "
+        "error, finished_at) values (%s, %s, %s, %s, 'failed', %s, now())",
+        (contract.table, name, sha, path.stat().st_size if path.exists() else 0, str(error)),
+    )
+
+
+def load_source(
+    contract: SourceContract,
+    settings: Settings,
+    conninfo: str,
+    files: list[Path] | None = None,
+    progress: Callable[[LoadResult], None] | None = None,
+) -> list[LoadResult]:
+    """Load every not-yet-loaded file of one source; a bad file stops with a clear error."""
+    files = source_files(contract, settings) if files is None else files
+    results = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        ensure_tables(conn, contract)
+        for path in files:
+            name = source_name(path, settings)
+            try:
+                result = load_file(conn, contract, path, name)
+            except (ContractError, psycopg.DataError, psycopg.errors.BadCopyFileFormat) as error:
+                _record_failure(conn, contract, path, name, error)
+                if isinstance(error, ContractError):
+                    raise
+                raise ContractError(f"{path}: {error}".strip()) from error
+            if result.status == "loaded":
+                conn.execute(sql.SQL("analyze {}").format(_ident("raw", contract.table)))
+            log.info(
+                "%s: %s %s (%d read, %d loaded, %d rejected)", contract.table, result.status,
+                name, result.rows_read, result.rows_loaded, result.rows_rejected,
+            )
+            if progress:
+                progress(result)
+            results.append(result)
+    return results
+
+
+__all__ = [
+    "ContractError", "LoadResult", "check_header", "file_sha256", "load_file",
+    "load_source", "read_header", "source_files",
+]
