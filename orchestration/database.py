@@ -242,6 +242,13 @@ def bootstrap(settings: Settings) -> None:
             conn.execute("select pg_advisory_unlock(hashtext('olist.bootstrap'))")
 
 
+def reset_warehouse(settings: Settings) -> None:
+    """Drop every layer schema (tests and `make reset` on a configured server start clean)."""
+    with _wait_for_server(settings.admin_url) as conn:
+        for schema in SCHEMAS:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+
+
 def ensure_warehouse(settings: Settings | None = None) -> Settings:
     """Make the warehouse ready to use: start the embedded server if needed, then bootstrap."""
     settings = settings or get_settings()

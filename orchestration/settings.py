@@ -52,6 +52,7 @@ class Settings:
             dbt_target=env.get("DBT_TARGET") or "dev",
             reporter_database_url_override=env.get("REPORTER_DATABASE_URL") or None,
             local_dir=local_dir,
+            database_name=env.get("OLIST_DATABASE") or "olist",
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES
@@ -64,6 +65,11 @@ class Settings:
     def embedded(self) -> bool:
         """True when the platform runs its own PostgreSQL (no ``DATABASE_URL`` given)."""
         return self.database_url is None
+
+    @property
+    def dagster_home(self) -> Path:
+        """Dagster instance folder: runs, schedules and sensors persist between starts."""
+        return self.local_dir / "dagster"
 
     @property
     def pgdata_dir(self) -> Path:

@@ -1,0 +1,66 @@
+{#- Small helpers shared by the models. Anything engine-specific is dispatched by adapter so
+    the project can move to another engine (see DESIGN.md, Portability). -#}
+
+{# Empty text is a missing value; cast what remains to the contract's type. #}
+{% macro typed(column, type) -%}
+    cast(nullif({{ column }}, '') as {{ type }})
+{%- endmacro %}
+
+{# Money is BRL with two decimals (BUSINESS_RULES.md, Time and money). #}
+{% macro money(expression, precision=14) -%}
+    cast({{ expression }} as numeric({{ precision }}, 2))
+{%- endmacro %}
+
+{# Latest version of each key: files are snapshots or deltas, the last batch wins. #}
+{% macro latest_by_key(relation, key_columns, order_by='_batch_id desc, _row_number desc') -%}
+    select *
+    from (
+        select
+            src.*,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by }}
+            ) as _version_rank
+        from {{ relation }} as src
+    ) as versions
+    where _version_rank = 1
+{%- endmacro %}
+
+{# Review text is personal data under LGPD: mask e-mail addresses and phone numbers. #}
+{% macro mask_pii(column) -%}
+    {{ return(adapter.dispatch('mask_pii')(column)) }}
+{%- endmacro %}
+
+{% macro default__mask_pii(column) -%}
+    regexp_replace(
+        regexp_replace(
+            {{ column }},
+            '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}', '[email]'
+        ),
+        '([+]?55[ ]?)?[(]?[0-9]{2}[)]?[ ]?9?[0-9]{4}[ -]?[0-9]{4}', '[phone]'
+    )
+{%- endmacro %}
+
+{% macro postgres__mask_pii(column) -%}
+    regexp_replace(
+        regexp_replace(
+            {{ column }},
+            '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}', '[email]', 'g'
+        ),
+        '([+]?55[ ]?)?[(]?[0-9]{2}[)]?[ ]?9?[0-9]{4}[ -]?[0-9]{4}', '[phone]', 'g'
+    )
+{%- endmacro %}
+
+{# Days between two timestamps as a fraction (delivery days). #}
+{% macro fractional_days(start_ts, end_ts) -%}
+    cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as numeric(18, 6)) / 86400
+{%- endmacro %}
+
+{# The reporting as-of date: var as_of_date, else the latest purchase date in the data. #}
+{% macro as_of_date() -%}
+    {%- if var('as_of_date') -%}
+        cast('{{ var("as_of_date") }}' as date)
+    {%- else -%}
+        (select max(cast(order_purchase_timestamp as date)) from {{ ref('stg_olist__orders') }})
+    {%- endif -%}
+{%- endmacro %}

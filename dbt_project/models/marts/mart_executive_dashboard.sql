@@ -1,0 +1,49 @@
+{#- One row per purchase day: the executive KPIs of BUSINESS_RULES.md. -#}
+with
+
+orders as (
+    select * from {{ ref('fact_orders') }}
+),
+
+first_orders as (
+    select cast(first_counted_order_at as date) as order_date, count(*) as new_customers
+    from {{ ref('dim_customer') }}
+    where first_counted_order_at is not null
+    group by cast(first_counted_order_at as date)
+),
+
+daily as (
+    select
+        order_date,
+        sum(case when is_counted then 1 else 0 end) as orders,
+        count(distinct case when is_counted then customer_unique_id end) as customers,
+        sum(case when is_counted then order_value else 0 end) as gmv,
+        sum(case when is_counted then items else 0 end) as items,
+        sum(case when is_counted then freight_value else 0 end) as freight_value,
+        sum(case when order_status = 'canceled' then 1 else 0 end) as canceled_orders,
+        avg(case when is_counted then review_score end) as avg_review_score,
+        sum(case when is_delivered then 1 else 0 end) as delivered_orders,
+        avg(case when is_delivered then case when is_on_time then 1.0 else 0.0 end end)
+            as on_time_rate,
+        avg(case when is_delivered then delivery_days end) as avg_delivery_days
+    from orders
+    group by order_date
+)
+
+select
+    daily.order_date,
+    cast(daily.orders as bigint) as orders,
+    cast(daily.customers as bigint) as customers,
+    cast(coalesce(first_orders.new_customers, 0) as bigint) as new_customers,
+    {{ money('daily.gmv') }} as gmv,
+    {{ money('daily.gmv / nullif(daily.orders, 0)', 12) }} as aov,
+    cast(daily.items as bigint) as items,
+    {{ money('daily.freight_value') }} as freight_value,
+    cast(daily.freight_value / nullif(daily.gmv, 0) as numeric(6, 4)) as freight_share,
+    cast(daily.canceled_orders as bigint) as canceled_orders,
+    cast(daily.avg_review_score as numeric(4, 2)) as avg_review_score,
+    cast(daily.delivered_orders as bigint) as delivered_orders,
+    cast(daily.on_time_rate as numeric(6, 4)) as on_time_rate,
+    cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days
+from daily
+left join first_orders on daily.order_date = first_orders.order_date

@@ -1,0 +1,84 @@
+"""Raw assets: one per source contract, each loading the files it has not loaded yet."""
+
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+
+from orchestration.contracts import CONTRACTS, SourceContract
+from orchestration.loader import LoadResult, load_source
+from orchestration.resources import WarehouseResource
+
+OWNER = "team:data-engineering"
+
+
+def _table_rows(conninfo: str, contract: SourceContract) -> tuple[int, int]:
+    with psycopg.connect(conninfo) as conn:
+        loaded = conn.execute(
+            sql.SQL("select count(*) from {}").format(sql.Identifier("raw", contract.table))
+        ).fetchone()[0]
+        rejected = conn.execute(
+            sql.SQL("select count(*) from {}").format(
+                sql.Identifier("raw", contract.rejected_table)
+            )
+        ).fetchone()[0]
+    return loaded, rejected
+
+
+def _metadata(results: list[LoadResult], table_rows: int, rejected_rows: int) -> dict:
+    loaded = [r for r in results if r.status == "loaded"]
+    seconds = sum(r.duration_seconds for r in loaded)
+    rows_read = sum(r.rows_read for r in loaded)
+    return {
+        "files_loaded": len(loaded),
+        "files_skipped": len(results) - len(loaded),
+        "rows_read": rows_read,
+        "rows_loaded": sum(r.rows_loaded for r in loaded),
+        "rows_rejected": sum(r.rows_rejected for r in loaded),
+        "bytes": sum(r.bytes for r in loaded),
+        "duration_seconds": round(seconds, 3),
+        "rows_per_second": round(rows_read / seconds) if seconds else 0,
+        "table_rows": table_rows,
+        "dagster/row_count": table_rows,
+        "rejected_rows_total": rejected_rows,
+        "files": dg.MetadataValue.md(
+            "\n".join(
+                f"- `{r.source_file}` {r.status}: {r.rows_read} read, {r.rows_loaded} loaded, "
+                f"{r.rows_rejected} rejected, sha256 `{r.sha256[:12]}`"
+                for r in results
+            )
+            or "no files found"
+        ),
+    }
+
+
+def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["raw", contract.table],
+        group_name="raw",
+        description=(
+            f"{contract.description} Loaded from `{contract.file_name}` with COPY; rows that "
+            f"break the contract go to `raw.{contract.rejected_table}`."
+        ),
+        owners=[OWNER],
+        kinds={"postgres", "csv"},
+        metadata={"file_name": contract.file_name, "primary_key": list(contract.primary_key)},
+    )
+    def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = warehouse.ready()
+        conninfo = warehouse.url("loader")
+
+        def progress(result: LoadResult) -> None:
+            context.log.info(
+                f"{result.source_file}: {result.status}, {result.rows_read} read, "
+                f"{result.rows_rejected} rejected in {result.duration_seconds:.2f}s"
+            )
+
+        results = load_source(contract, settings, conninfo, progress=progress)
+        table_rows, rejected_rows = _table_rows(conninfo, contract)
+        return dg.MaterializeResult(metadata=_metadata(results, table_rows, rejected_rows))
+
+    return _raw_asset
+
+
+raw_assets = [build_raw_asset(contract) for contract in CONTRACTS]

@@ -1,0 +1,231 @@
+"""Command line of the platform: ``python -m orchestration --help``.
+
+The Makefile calls these commands; each is usable on its own too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+
+from orchestration.settings import Settings, get_settings
+
+LAYERS = ("raw", "staging", "intermediate", "core", "marts")
+DAGSTER_PORT = 3000
+DASHBOARD_PORT = 2718
+
+
+def _dagster_env(settings: Settings) -> None:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    dagster_yaml = settings.dagster_home / "dagster.yaml"
+    if not dagster_yaml.exists():
+        # Local instance: runs, schedules and sensors in files under .local/dagster; pipeline
+        # runs never overlap.
+        dagster_yaml.write_text(
+            "run_queue:\n  max_concurrent_runs: 1\n"
+            "telemetry:\n  enabled: false\n"
+        )
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from orchestration import database
+
+    settings = get_settings()
+    if args.action == "start":
+        database.ensure_warehouse(settings)
+        print(f"warehouse ready: {database._redact(settings.admin_url)}")
+    elif args.action == "stop":
+        if not settings.embedded:
+            print("DATABASE_URL is set: the server is not ours to stop.")
+        elif database.stop_embedded(settings):
+            print("embedded PostgreSQL stopped")
+        else:
+            print("embedded PostgreSQL was not running")
+    elif args.action == "status":
+        if settings.embedded:
+            running = database.embedded_is_running(settings)
+            print(f"embedded PostgreSQL in {settings.pgdata_dir}: "
+                  f"{'running' if running else 'stopped'}")
+            return 0 if running else 3
+        print(f"external server: {database._redact(settings.admin_url)}")
+    elif args.action == "url":
+        url = settings.admin_url if args.role == "admin" else settings.role_url(args.role)
+        print(url)
+    return 0
+
+
+def layer_counts(settings: Settings) -> dict[str, list[tuple[str, int]]]:
+    """Row counts of every table and view per layer, as the owner sees them."""
+    from psycopg import sql
+
+    from orchestration.database import connect
+
+    counts: dict[str, list[tuple[str, int]]] = {}
+    with connect("admin", settings) as conn:
+        relations = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) order by table_schema, table_name",
+            (list(LAYERS),),
+        ).fetchall()
+        for schema, name in relations:
+            (rows,) = conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier(schema, name))
+            ).fetchone()
+            counts.setdefault(schema, []).append((name, rows))
+    return counts
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Set up the warehouse, load the data, build every asset and run every check."""
+    settings = get_settings()
+    _dagster_env(settings)
+    started = time.perf_counter()
+    from orchestration.database import ensure_warehouse
+
+    print("• preparing the warehouse", flush=True)
+    ensure_warehouse(settings)
+    print("• parsing the dbt project", flush=True)
+    from orchestration.project import prepare_manifest
+
+    prepare_manifest()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    print("• materializing every asset (loading, dbt build, checks)", flush=True)
+    job = defs.resolve_job_def("build_everything")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    checks = result.get_asset_check_evaluations()
+    failed = [c for c in checks if not c.passed]
+    print()
+    print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
+          f"in {time.perf_counter() - started:.1f}s")
+    for layer, relations in layer_counts(settings).items():
+        print(f"\n{layer}")
+        for name, rows in relations:
+            print(f"  {name:<48} {rows:>10,}")
+    print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    for check in failed:
+        print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} "
+              f"({check.severity.value})")
+    print(
+        "\nwhere to look:\n"
+        f"  Dagster UI   make dev          -> http://127.0.0.1:{DAGSTER_PORT}\n"
+        f"  dashboards   make dashboards   -> http://127.0.0.1:{DASHBOARD_PORT}\n"
+        f"  warehouse    {settings.admin_url}"
+    )
+    return 0 if result.success and not failed else 1
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    _dagster_env(settings)
+    from orchestration.database import ensure_warehouse
+
+    ensure_warehouse(settings)
+    command = [
+        sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
+        "-h", args.host, "-p", str(args.port),
+    ]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    return subprocess.call(command)
+
+
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    from orchestration.database import ensure_warehouse
+
+    ensure_warehouse(settings)
+    dashboards = settings.dbt_project_dir.parent / "dashboards"
+    command = [
+        sys.executable, "-m", "marimo", "run", str(dashboards), "--headless",
+        "--host", args.host, "--port", str(args.port),
+    ]
+    print(f"dashboards on http://{args.host}:{args.port} (Ctrl-C stops them)", flush=True)
+    return subprocess.call(command)
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    """dbt with the platform's connection (as the transformer role)."""
+    settings = get_settings()
+    from orchestration.database import ensure_warehouse
+
+    ensure_warehouse(settings)
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    project = str(settings.dbt_project_dir)
+    env = {**os.environ, **settings.dbt_env()}
+    return subprocess.call(
+        [dbt, *args.rest, "--project-dir", project, "--profiles-dir", project], env=env
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration import generate
+
+    return generate.main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration",
+        description="Marketplace analytics platform: warehouse, pipeline, UI and dashboards.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="manage the warehouse (embedded PostgreSQL by default)")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.add_argument("--role", default="admin",
+                    choices=["admin", "loader", "transformer", "reporter"],
+                    help="whose connection string `url` prints (default: admin)")
+    db.set_defaults(func=cmd_db)
+
+    run = commands.add_parser(
+        "run", help="load new extracts, build every asset, run every check, print a summary"
+    )
+    run.set_defaults(func=cmd_run)
+
+    dev = commands.add_parser("dev", help="serve the Dagster UI (webserver and daemon)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=DAGSTER_PORT)
+    dev.set_defaults(func=cmd_dev)
+
+    dash = commands.add_parser("dashboards", help="serve the marimo dashboards")
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--port", type=int, default=DASHBOARD_PORT)
+    dash.set_defaults(func=cmd_dashboards)
+
+    dbt = commands.add_parser("dbt", help="run dbt with the platform's connection",
+                              add_help=False)
+    dbt.add_argument("rest", nargs=argparse.REMAINDER)
+    dbt.set_defaults(func=cmd_dbt)
+
+    gen = commands.add_parser(
+        "generate", help="write synthetic Olist files (see `generate -- --help`)",
+        add_help=False,
+    )
+    gen.add_argument("rest", nargs=argparse.REMAINDER)
+    gen.set_defaults(func=cmd_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from orchestration.database import DatabaseError
+    from orchestration.loader import ContractError
+
+    try:
+        return args.func(args)
+    except (DatabaseError, ContractError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
