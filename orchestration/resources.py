@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.database import ensure_warehouse
-from orchestration.project import dbt_project
+from orchestration.project import DBT_EXECUTABLE, dbt_project
 from orchestration.settings import Settings, get_settings
 
 
@@ -30,8 +27,5 @@ class WarehouseResource(dg.ConfigurableResource):
 def build_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(),
-        # the dbt of this interpreter's environment, whether or not the venv is on PATH
-        "dbt": DbtCliResource(
-            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
-        ),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
