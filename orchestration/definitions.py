@@ -1,14 +1,17 @@
-"""The platform in one place: raw loading, dbt models and their checks, jobs and schedules."""
+"""The platform in one place: raw loading, dbt models, dbt tests and Great Expectations suites
+as asset checks, the job that builds everything and the nightly schedule."""
 
 import dagster as dg
 
 from orchestration.assets.dbt import olist_dbt_models
 from orchestration.assets.raw import raw_assets
+from orchestration.checks.great_expectations import ge_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import build_everything, nightly
 
 defs = dg.Definitions(
     assets=[*raw_assets, olist_dbt_models],
+    asset_checks=ge_checks,
     jobs=[build_everything],
     schedules=[nightly],
     resources=build_resources(),

@@ -32,9 +32,9 @@ used_dates as (
 
 bounds as (
     select
-        make_date(cast(min({{ dbt.date_part('year', 'date_day') }}) as {{ dbt.type_int() }}), 1, 1)
+        make_date(cast(min(extract(year from date_day)) as {{ dbt.type_int() }}), 1, 1)
             as first_day,
-        make_date(cast(max({{ dbt.date_part('year', 'date_day') }}) as {{ dbt.type_int() }}), 12, 31)
+        make_date(cast(max(extract(year from date_day)) as {{ dbt.type_int() }}), 12, 31)
             as last_day
     from used_dates
 ),
@@ -47,7 +47,7 @@ spine as (
 ),
 
 years as (
-    select distinct cast({{ dbt.date_part('year', 'date_day') }} as {{ dbt.type_int() }}) as year
+    select distinct cast(extract(year from date_day) as {{ dbt.type_int() }}) as year
     from spine
 ),
 
@@ -81,11 +81,11 @@ holidays as (
 calendar as (
     select
         spine.date_day,
-        cast({{ dbt.date_part('year', 'spine.date_day') }} as {{ dbt.type_int() }}) as year,
-        cast({{ dbt.date_part('quarter', 'spine.date_day') }} as {{ dbt.type_int() }}) as quarter,
-        cast({{ dbt.date_part('month', 'spine.date_day') }} as {{ dbt.type_int() }}) as month,
-        cast({{ dbt.date_part('day', 'spine.date_day') }} as {{ dbt.type_int() }}) as day_of_month,
-        cast({{ dbt.date_part('week', 'spine.date_day') }} as {{ dbt.type_int() }}) as iso_week,
+        cast(extract(year from spine.date_day) as {{ dbt.type_int() }}) as year,
+        cast(extract(quarter from spine.date_day) as {{ dbt.type_int() }}) as quarter,
+        cast(extract(month from spine.date_day) as {{ dbt.type_int() }}) as month,
+        cast(extract(day from spine.date_day) as {{ dbt.type_int() }}) as day_of_month,
+        cast(extract(week from spine.date_day) as {{ dbt.type_int() }}) as iso_week,
         cast({{ dbt.date_trunc('month', 'spine.date_day') }} as date) as month_start,
         {#- 1 = Monday ... 7 = Sunday, counted from a known Monday (2000-01-03), not from an
             engine's own weekday numbering. -#}
