@@ -12,6 +12,7 @@ them in a callout instead of a traceback.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,11 +29,6 @@ from orchestration.settings import get_settings
 _SESSION_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
 _CONNECT_TIMEOUT_SECONDS = 5
 
-_WHAT_TO_DO = (
-    "Locally, `make run` starts the embedded database and builds the marts; otherwise check "
-    "`DATABASE_URL` (and `REPORTER_DATABASE_URL`, if set) in your `.env`."
-)
-
 
 class DashboardDataError(RuntimeError):
     """The data behind a dashboard cannot be read; the message says why and what to do."""
@@ -44,6 +40,25 @@ class DatabaseUnavailable(DashboardDataError):
 
 class MartNotReady(DashboardDataError):
     """The server answers, but a mart is missing or not readable by the reporting role yet."""
+
+
+def what_to_do() -> str:
+    """The next step for someone who sees the warehouse unreachable, for this configuration."""
+    settings = get_settings()
+    if settings.reporter_database_url_override:
+        return (
+            "Check `REPORTER_DATABASE_URL`: the server it names must be running and accept the "
+            "reporting role and its password."
+        )
+    if settings.embedded:
+        return (
+            "The embedded database is not running: start it and build the marts with `make run` "
+            "(`make db-start` only starts it). To use another server, set `DATABASE_URL`."
+        )
+    return (
+        "Check that the server in `DATABASE_URL` is running and reachable, and that "
+        "`OLIST_REPORTER_PASSWORD` matches the reporting role's password."
+    )
 
 
 def describe_target(url: str) -> str:
@@ -70,7 +85,7 @@ def connect(url: str | None = None) -> psycopg.Connection:
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(
-            f"Cannot connect to the warehouse ({describe_target(url)}): {reason}. {_WHAT_TO_DO}"
+            f"Cannot connect to the warehouse ({describe_target(url)}): {reason}. {what_to_do()}"
         ) from exc
     conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     conn.commit()
@@ -103,7 +118,7 @@ def query(
             ) from exc
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(
-                f"The warehouse connection broke during a query: {exc}. {_WHAT_TO_DO}"
+                f"The warehouse connection broke during a query: {exc}. {what_to_do()}"
             ) from exc
     return pd.DataFrame.from_records(rows, columns=columns)
 
@@ -117,9 +132,9 @@ def _group_thousands(digits: str) -> str:
     return ".".join(groups)
 
 
-def format_number(value: float | Decimal | int | None, decimals: int = 0) -> str:
+def format_number(value: float | Decimal | None, decimals: int = 0) -> str:
     """Format a number the Brazilian way: ``1.234.567,89`` (``-`` when there is no value)."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
@@ -129,11 +144,14 @@ def format_number(value: float | Decimal | int | None, decimals: int = 0) -> str
     return f"{sign}{text},{fraction}" if decimals > 0 else f"{sign}{text}"
 
 
-def format_brl(value: float | Decimal | int | None, decimals: int = 2) -> str:
-    """Format an amount of Brazilian reais: ``R$ 1.234.567,89``."""
+def format_brl(value: float | Decimal | None, decimals: int = 2) -> str:
+    """Format an amount of Brazilian reais: ``R$ 1.234.567,89``.
+
+    The space after ``R$`` is a no-break space, so the symbol never wraps away from the amount.
+    """
     text = format_number(value, decimals)
     if text == "-":
         return text
     if text.startswith("-"):
-        return f"-R$ {text[1:]}"
-    return f"R$ {text}"
+        return f"-R$\u00a0{text[1:]}"
+    return f"R$\u00a0{text}"

@@ -1,3 +1,5 @@
+# marimo shows a cell's last bare expression as its output (not a useless expression):
+# ruff: noqa: B018
 import marimo
 
 __generated_with = "0.25.2"
@@ -18,8 +20,8 @@ with app.setup(hide_code=True):
     import pandas as pd
 
     from dashboards.common import (
-        DatabaseUnavailable,
         DashboardDataError,
+        DatabaseUnavailable,
         format_brl,
         format_number,
         query,
@@ -114,11 +116,11 @@ def _(date_range, reporter_url):
         """
         select
             count(*) as days,
-            sum(orders) as orders,
+            cast(sum(orders) as bigint) as orders,
             sum(gmv) as gmv,
             round(sum(gmv) / nullif(sum(orders), 0), 2) as aov,
-            sum(new_customers) as new_customers,
-            sum(customers) as daily_customers
+            cast(sum(new_customers) as bigint) as new_customers,
+            cast(sum(customers) as bigint) as daily_customers
         from marts.mart_executive_dashboard
         where order_date between %(start)s and %(end)s
         """,
@@ -170,7 +172,7 @@ def _(kpis):
                 bordered=True,
             ),
         ],
-        widths="equal",
+        widths=[1, 1.5, 1.2, 1, 1.3],
         gap=1,
     )
     return
@@ -182,7 +184,7 @@ def _(end, grain, reporter_url, start):
         """
         select
             date_trunc(%(grain)s, cast(order_date as timestamp)) as period_start,
-            sum(orders) as orders,
+            cast(sum(orders) as bigint) as orders,
             sum(gmv) as gmv
         from marts.mart_executive_dashboard
         where order_date between %(start)s and %(end)s
@@ -199,7 +201,7 @@ def _(end, grain, reporter_url, start):
 def _(grain, trend):
     gmv_chart = (
         alt.Chart(trend, title=f"GMV per {grain.value} (R$)")
-        .mark_bar()
+        .mark_area(line=True, opacity=0.35)
         .encode(
             x=alt.X("period_start:T", title=f"{grain.value} starting"),
             y=alt.Y("gmv:Q", title="GMV (R$)"),
@@ -236,7 +238,7 @@ def _(grain, trend):
 @app.cell(hide_code=True)
 def _():
     mo.md("""
-    <small>The first and last bars can cover part of a week or month when the chosen dates
+    <small>The first and last points can cover part of a week or month when the chosen dates
     start or end inside one. Figures are recomputed from the mart on every change.</small>
     """)
     return

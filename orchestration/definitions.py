@@ -8,11 +8,13 @@ from orchestration.assets.raw import raw_assets
 from orchestration.checks.great_expectations import ge_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import build_everything, nightly
+from orchestration.sensors import landing_sensor
 
 defs = dg.Definitions(
     assets=[*raw_assets, olist_dbt_models],
     asset_checks=ge_checks,
     jobs=[build_everything],
     schedules=[nightly],
+    sensors=[landing_sensor],
     resources=build_resources(),
 )

@@ -7,7 +7,9 @@ Nothing is mocked.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 # Settings are read once per process: decide the test environment before anything imports them.
 _TMP = Path(tempfile.mkdtemp(prefix="olist-tests-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ.pop("DATABASE_URL", None)
 if os.environ.get("TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
