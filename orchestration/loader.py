@@ -288,15 +288,87 @@ def quarantine_sql(contract: SourceContract) -> sql.Composed | None:
     )
 
 
-def record_line_numbers(path: Path) -> Iterator[int]:
-    """Physical line on which each data record starts (records can span lines)."""
-    with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
+@dataclass(frozen=True)
+class Record:
+    """One data record of a file as the careful path sees it."""
+
+    line: int
+    fields: list[str] | None
+    error: str | None
+    raw: str
+
+
+class _LineTap:
+    """Feeds lines to the csv reader and keeps them, so a bad record's raw text survives."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.lines: list[str] = []
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        self.lines.append(line)
+        return line
+
+    def take(self) -> str:
+        raw, self.lines = "".join(self.lines), []
+        return raw
+
+
+def _printable(text: str) -> str:
+    """Raw text that PostgreSQL can store: invalid bytes and NUL shown as escapes."""
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return shown.replace("\x00", "\\x00")
+
+
+def iter_records(path: Path, columns: tuple[str, ...]) -> Iterator[Record]:
+    """Every data record with the line it starts on, and why it is unloadable if it is.
+
+    Invalid UTF-8 bytes are kept (surrogate escapes) so they can be reported, never guessed.
+    """
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        tap = _LineTap(handle)
+        reader = csv.reader(tap, strict=True)
+        try:
+            next(reader)
+        except (StopIteration, csv.Error):
+            return
+        tap.take()
         line = reader.line_num + 1
-        for _ in reader:
-            yield line
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                raw = tap.take()
+                if "unexpected end of data" in str(error):
+                    reason = "unterminated quoted field: it runs to the end of the file"
+                else:
+                    reason = f"broken quoting ({error})"
+                yield Record(line, None, reason, raw)
+                line = reader.line_num + 1
+                continue
+            raw = tap.take()
+            yield Record(line, fields, _field_error(fields, columns), raw)
             line = reader.line_num + 1
+
+
+def _field_error(fields: list[str], columns: tuple[str, ...]) -> str | None:
+    if len(fields) != len(columns):
+        return f"expected {len(columns)} fields, found {len(fields)}"
+    for name, value in zip(columns, fields, strict=True):
+        if "\x00" in value:
+            return f"{name}: NUL byte in the value"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return f"{name}: invalid UTF-8 bytes in {shown!r}"
+    return None
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -313,6 +385,7 @@ def _already_loaded(conn: psycopg.Connection, contract: SourceContract, sha: str
 
 
 def _copy_file(conn: psycopg.Connection, contract: SourceContract, path: Path) -> int:
+    """Fast path: the server parses the file as it streams in; returns the records read."""
     columns = sql.SQL(", ").join(_ident(name) for name in contract.column_names)
     statement = sql.SQL(
         "copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')"
@@ -324,14 +397,71 @@ def _copy_file(conn: psycopg.Connection, contract: SourceContract, path: Path) -
         return cursor.rowcount
 
 
+def _copy_careful(
+    conn: psycopg.Connection, contract: SourceContract, path: Path, batch_id: int, name: str
+) -> int:
+    """Slow path for a file the server cannot parse (field count, quoting, encoding, NUL).
+
+    Python parses record by record: loadable records stream into the raw table, the others go
+    to the rejected table with their line, raw text and reason. Returns the records read.
+    """
+    columns = sql.SQL(", ").join(
+        _ident(name) for name in (*contract.column_names, "_row_number")
+    )
+    rejected: list[tuple] = []
+    read = 0
+    with conn.cursor() as cursor:
+        statement = sql.SQL("copy {} ({}) from stdin").format(
+            _ident("raw", contract.table), columns
+        )
+        with cursor.copy(statement) as copy:
+            for read, record in enumerate(iter_records(path, contract.column_names), start=1):
+                if record.error:
+                    rejected.append(
+                        (batch_id, name, read, record.line, record.error, _printable(record.raw))
+                    )
+                else:
+                    copy.write_row([value or None for value in record.fields] + [read])
+        statement = sql.SQL(
+            "copy {} (_batch_id, _source_file, _row_number, _line_number, reason, raw_record) "
+            "from stdin"
+        ).format(_ident("raw", contract.rejected_table))
+        with cursor.copy(statement) as copy:
+            for row in rejected:
+                copy.write_row(row)
+    return read
+
+
 def load_file(
     conn: psycopg.Connection, contract: SourceContract, path: Path, name: str
 ) -> LoadResult:
-    """Load one file in one transaction (the caller's connection must be in autocommit mode)."""
+    """Load one file in one transaction (the caller's connection must be in autocommit mode).
+
+    The fast path hands the bytes to the server's COPY. When the server cannot parse the file,
+    that transaction is rolled back and the careful path loads it again, so nothing is lost.
+    """
     started = time.perf_counter()
     check_header(contract, path, read_header(path))
     sha = file_sha256(path)
     size = path.stat().st_size
+    try:
+        return _load(conn, contract, path, name, sha, size, started, careful=False)
+    except (psycopg.errors.BadCopyFileFormat, psycopg.errors.CharacterNotInRepertoire,
+            psycopg.errors.UntranslatableCharacter) as error:
+        log.warning("%s: the server cannot parse it (%s); loading it carefully", path, error)
+        return _load(conn, contract, path, name, sha, size, started, careful=True)
+
+
+def _load(
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    path: Path,
+    name: str,
+    sha: str,
+    size: int,
+    started: float,
+    careful: bool,
+) -> LoadResult:
     with conn.transaction():
         conn.execute(
             "select pg_advisory_xact_lock(hashtext(%s))", (f"olist.load.{contract.table}",)
@@ -359,11 +489,19 @@ def load_file(
         conn.execute("select set_config('olist.batch_id', %s, true)", (str(batch_id),))
         conn.execute("select set_config('olist.source_file', %s, true)", (name,))
         conn.execute("select setval(%s, 1, false)", (f"raw.{contract.table}__row_seq",))
-        rows_read = _copy_file(conn, contract, path)
-        rejected = 0
+        if careful:
+            rows_read = _copy_careful(conn, contract, path, batch_id, name)
+        else:
+            rows_read = _copy_file(conn, contract, path)
         statement = quarantine_sql(contract)
         if statement is not None:
-            rejected = conn.execute(statement, {"batch_id": batch_id}).rowcount
+            conn.execute(statement, {"batch_id": batch_id})
+        rejected = conn.execute(
+            sql.SQL("select count(*) from {} where _batch_id = %s").format(
+                _ident("raw", contract.rejected_table)
+            ),
+            (batch_id,),
+        ).fetchone()[0]
         if rejected:
             _fill_line_numbers(conn, contract, path, batch_id)
         duration = time.perf_counter() - started
@@ -381,27 +519,30 @@ def load_file(
 def _fill_line_numbers(
     conn: psycopg.Connection, contract: SourceContract, path: Path, batch_id: int
 ) -> None:
-    """Bad files take this slower path: map record numbers of rejected rows to file lines."""
+    """Bad files take this slower path: the file line of each rejected record."""
+    rejected_table = _ident("raw", contract.rejected_table)
     wanted = {
         row[0]
         for row in conn.execute(
-            sql.SQL("select _row_number from {} where _batch_id = %s").format(
-                _ident("raw", contract.rejected_table)
-            ),
+            sql.SQL(
+                "select _row_number from {} where _batch_id = %s and _line_number is null"
+            ).format(rejected_table),
             (batch_id,),
         )
     }
+    if not wanted:
+        return
     lines = [
-        (number, line)
-        for number, line in enumerate(record_line_numbers(path), start=1)
+        (record.line, batch_id, number)
+        for number, record in enumerate(iter_records(path, contract.column_names), start=1)
         if number in wanted
     ]
     with conn.cursor() as cursor:
         cursor.executemany(
             sql.SQL(
                 "update {} set _line_number = %s where _batch_id = %s and _row_number = %s"
-            ).format(_ident("raw", contract.rejected_table)),
-            [(line, batch_id, number) for number, line in lines],
+            ).format(rejected_table),
+            lines,
         )
 
 
@@ -432,7 +573,7 @@ def load_source(
             name = source_name(path, settings)
             try:
                 result = load_file(conn, contract, path, name)
-            except (ContractError, psycopg.DataError, psycopg.errors.BadCopyFileFormat) as error:
+            except (ContractError, psycopg.DataError) as error:
                 _record_failure(conn, contract, path, name, error)
                 if isinstance(error, ContractError):
                     raise

@@ -124,3 +124,146 @@ def test_wrong_header_stops_the_file_and_names_it(empty_warehouse, admin, contra
     ).fetchone()
     assert status == "failed" and "client_id" in logged
     assert count(admin, contract.table) == 0
+
+
+# --- hostile files: each asserts the exact accounting; nothing is ever lost -----------------
+
+HOSTILE = {
+    "wrong field count in one row": (
+        [GOOD[0], "d5e6,c4,delivered,2017-10-02 10:56:33", GOOD[1]],
+        {3: "expected 8 fields, found 4"},
+    ),
+    "extra field in one row": (
+        [GOOD[0] + ",surplus", GOOD[1]],
+        {2: "expected 8 fields, found 9"},
+    ),
+    "unterminated quote": (
+        [GOOD[0], GOOD[1], 'e7f8,"c5,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00'],
+        {4: "unterminated quoted field"},
+    ),
+    # the server's COPY stops at it; the careful path keeps the quote as a literal character
+    "stray quote inside an unquoted field": (
+        [GOOD[0], 'e7f8,c"5,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00', GOOD[1]],
+        {},
+    ),
+    "file truncated mid-row": (
+        [GOOD[0], GOOD[1], "f9a0,c6,deliv"],
+        {4: "expected 8 fields, found 3"},
+    ),
+    "bad date": (
+        [GOOD[0], "d5e6,c4,delivered,2017-02-30 10:56:33,,,,2017-10-18 00:00:00"],
+        {3: "order_purchase_timestamp: expected a timestamp"},
+    ),
+    "date in another format": (
+        [GOOD[0], "d5e6,c4,delivered,02/10/2017 10:56,,,,2017-10-18 00:00:00"],
+        {3: "order_purchase_timestamp: expected a timestamp"},
+    ),
+    "missing key": (
+        [GOOD[0], ",c4,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00"],
+        {3: "order_id: expected a value"},
+    ),
+    "unknown status": (
+        [GOOD[0], "d5e6,c4,teleported,2017-10-02 10:56:33,,,,2017-10-18 00:00:00"],
+        {3: "order_status: expected one of"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_rows_are_quarantined_and_counted(empty_warehouse, admin, contract, tmp_path,
+                                                  case):
+    lines, expected_rejects = HOSTILE[case]
+    (result,) = load(empty_warehouse, contract, write(tmp_path, lines))
+    rejected = admin.execute(
+        sql.SQL("select _line_number, reason, raw_record from {} order by _line_number").format(
+            sql.Identifier("raw", contract.rejected_table)
+        )
+    ).fetchall()
+    assert {line: reason for line, reason, _ in rejected}.keys() == expected_rejects.keys()
+    for line, reason, raw in rejected:
+        assert expected_rejects[line] in reason
+        assert raw
+    assert result.rows_rejected == len(expected_rejects)
+    assert result.rows_read == result.rows_loaded + result.rows_rejected
+    assert count(admin, contract.table) == result.rows_loaded
+
+
+def write_bytes(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "olist_orders_dataset.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"d5e6,c4,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00,\xff\xfe\n",
+         "expected 8 fields, found 9"),
+        (b"d5e6,c\xe34,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
+         "customer_id: invalid UTF-8 bytes"),
+        (b"d5e6,c\x004,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
+         "customer_id: NUL byte"),
+    ],
+    ids=["invalid bytes in extra field", "invalid UTF-8", "NUL byte"],
+)
+def test_undecodable_bytes_are_quarantined(empty_warehouse, admin, contract, tmp_path, data,
+                                           reason):
+    path = write_bytes(tmp_path, (GOOD[0] + "\n").encode() + data + (GOOD[1] + "\n").encode())
+    (result,) = load(empty_warehouse, contract, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    (line, logged) = admin.execute(
+        sql.SQL("select _line_number, reason from {}").format(
+            sql.Identifier("raw", contract.rejected_table)
+        )
+    ).fetchone()
+    assert line == 3 and reason in logged
+
+
+def test_header_only_file_loads_nothing_and_says_so(empty_warehouse, contract, tmp_path):
+    (result,) = load(empty_warehouse, contract, write(tmp_path, []))
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 0, 0)
+
+
+def test_empty_file_stops_with_a_clear_error(empty_warehouse, contract, tmp_path):
+    path = tmp_path / "olist_orders_dataset.csv"
+    path.write_bytes(b"")
+    with pytest.raises(ContractError, match="the file is empty; expected a header line"):
+        load(empty_warehouse, contract, path)
+
+
+def test_wrong_delimiter_stops_with_a_clear_error(empty_warehouse, contract, tmp_path):
+    path = tmp_path / "olist_orders_dataset.csv"
+    path.write_text(";".join(ORDERS.column_names) + "\n" + GOOD[0].replace(",", ";") + "\n")
+    with pytest.raises(ContractError, match="does not seem to be comma-separated"):
+        load(empty_warehouse, contract, path)
+
+
+def test_duplicate_keys_in_one_file_are_all_kept(empty_warehouse, admin, contract, tmp_path):
+    newer = GOOD[0].replace("delivered", "shipped")
+    (result,) = load(empty_warehouse, contract, write(tmp_path, [GOOD[0], newer]))
+    assert (result.rows_read, result.rows_loaded) == (2, 2)  # raw is lossless; staging dedupes
+    assert count(admin, contract.table) == 2
+
+
+def test_multiline_quoted_text_keeps_line_numbers(empty_warehouse, admin, tmp_path):
+    reviews = dataclasses.replace(CONTRACTS_BY_TABLE["olist_order_reviews"],
+                                  table=f"test_reviews_{next(_counter)}")
+    header = ",".join(f'"{c}"' for c in reviews.column_names)
+    body = (
+        'r1,o1,5,,"Ótimo, chegou ""rápido""\nrecomendo",2018-01-01 00:00:00,2018-01-02 10:00:00\n'
+        "r2,o2,five,,ok,2018-01-01 00:00:00,2018-01-02 10:00:00\n"
+    )
+    path = tmp_path / reviews.file_name
+    path.write_text(header + "\n" + body, encoding="utf-8")
+    (result,) = load(empty_warehouse, reviews, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    (line,) = admin.execute(
+        sql.SQL("select _line_number from {}").format(sql.Identifier("raw", reviews.rejected_table))
+    ).fetchone()
+    assert line == 4  # the first record spans lines 2 and 3
+    (message,) = admin.execute(
+        sql.SQL("select review_comment_message from {}").format(
+            sql.Identifier("raw", reviews.table)
+        )
+    ).fetchone()
+    assert message == 'Ótimo, chegou "rápido"\nrecomendo'
