@@ -100,14 +100,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     print("• materializing every asset (loading, dbt build, checks)", flush=True)
     job = defs.resolve_job_def("build_everything")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     checks = result.get_asset_check_evaluations()
     failed = [c for c in checks if not c.passed]
     print()
     print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
           f"in {time.perf_counter() - started:.1f}s")
-    for layer, relations in layer_counts(settings).items():
+    counts = layer_counts(settings)
+    for layer in LAYERS:
         print(f"\n{layer}")
+        relations = counts.get(layer, [])
         for name, rows in relations:
             print(f"  {name:<48} {rows:>10,}")
     print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")
