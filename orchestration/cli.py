@@ -26,8 +26,7 @@ def _dagster_env(settings: Settings) -> None:
         # Local instance: runs, schedules and sensors in files under .local/dagster; pipeline
         # runs never overlap.
         dagster_yaml.write_text(
-            "run_queue:\n  max_concurrent_runs: 1\n"
-            "telemetry:\n  enabled: false\n"
+            "run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n"
         )
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
@@ -49,8 +48,10 @@ def cmd_db(args: argparse.Namespace) -> int:
     elif args.action == "status":
         if settings.embedded:
             running = database.embedded_is_running(settings)
-            print(f"embedded PostgreSQL in {settings.pgdata_dir}: "
-                  f"{'running' if running else 'stopped'}")
+            print(
+                f"embedded PostgreSQL in {settings.pgdata_dir}: "
+                f"{'running' if running else 'stopped'}"
+            )
             return 0 if running else 3
         print(f"external server: {database._redact(settings.admin_url)}")
     elif args.action == "url":
@@ -108,8 +109,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     checks = result.get_asset_check_evaluations()
     failed = [c for c in checks if not c.passed]
     print()
-    print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(
+        f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     counts = layer_counts(settings)
     for layer in LAYERS:
         print(f"\n{layer}")
@@ -118,8 +121,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  {name:<48} {rows:>10,}")
     print(f"\nchecks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     for check in failed:
-        print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} "
-              f"({check.severity.value})")
+        print(
+            f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} "
+            f"({check.severity.value})"
+        )
     print(
         "\nwhere to look:\n"
         f"  Dagster UI   make dev          -> http://127.0.0.1:{DAGSTER_PORT}\n"
@@ -136,8 +141,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     ensure_warehouse(settings)
     command = [
-        sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
-        "-h", args.host, "-p", str(args.port),
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
     ]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
     return subprocess.call(command)
@@ -150,8 +163,16 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     ensure_warehouse(settings)
     dashboards = settings.dbt_project_dir.parent / "dashboards"
     command = [
-        sys.executable, "-m", "marimo", "run", str(dashboards), "--headless",
-        "--host", args.host, "--port", str(args.port),
+        sys.executable,
+        "-m",
+        "marimo",
+        "run",
+        str(dashboards),
+        "--headless",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
     ]
     print(f"dashboards on http://{args.host}:{args.port} (Ctrl-C stops them)", flush=True)
     return subprocess.call(command)
@@ -187,9 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="manage the warehouse (embedded PostgreSQL by default)")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
-    db.add_argument("--role", default="admin",
-                    choices=["admin", "loader", "transformer", "reporter"],
-                    help="whose connection string `url` prints (default: admin)")
+    db.add_argument(
+        "--role",
+        default="admin",
+        choices=["admin", "loader", "transformer", "reporter"],
+        help="whose connection string `url` prints (default: admin)",
+    )
     db.set_defaults(func=cmd_db)
 
     run = commands.add_parser(
@@ -207,13 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--port", type=int, default=DASHBOARD_PORT)
     dash.set_defaults(func=cmd_dashboards)
 
-    dbt = commands.add_parser("dbt", help="run dbt with the platform's connection",
-                              add_help=False)
+    dbt = commands.add_parser("dbt", help="run dbt with the platform's connection", add_help=False)
     dbt.add_argument("rest", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=cmd_dbt)
 
     gen = commands.add_parser(
-        "generate", help="write synthetic Olist files (see `generate -- --help`)",
+        "generate",
+        help="write synthetic Olist files (see `generate -- --help`)",
         add_help=False,
     )
     gen.add_argument("rest", nargs=argparse.REMAINDER)

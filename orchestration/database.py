@@ -86,8 +86,14 @@ def start_embedded(settings: Settings) -> None:
         log.info("initialising embedded PostgreSQL in %s", settings.pgdata_dir)
         result = _run_as_server_user(
             [
-                str(_bin("initdb")), "-D", str(settings.pgdata_dir), "-U", "postgres",
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                str(_bin("initdb")),
+                "-D",
+                str(settings.pgdata_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             ]
         )
         if result.returncode != 0:
@@ -109,8 +115,17 @@ def start_embedded(settings: Settings) -> None:
     )
     result = _run_as_server_user(
         [
-            str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "-l", str(logfile),
-            "-w", "-t", "60", "-o", options, "start",
+            str(_bin("pg_ctl")),
+            "-D",
+            str(settings.pgdata_dir),
+            "-l",
+            str(logfile),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "start",
         ],
         stdin=subprocess.DEVNULL,
     )
@@ -171,7 +186,9 @@ def _ensure_database(settings: Settings) -> None:
             "select 1 from pg_database where datname = %s", (settings.database_name,)
         ).fetchone()
         if not exists:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(settings.database_name)))
+            conn.execute(
+                sql.SQL("create database {}").format(sql.Identifier(settings.database_name))
+            )
 
 
 def bootstrap(settings: Settings) -> None:
@@ -181,14 +198,17 @@ def bootstrap(settings: Settings) -> None:
     reporter reads ``marts`` and the quality views in ``ops`` and can write nothing.
     """
     _ensure_database(settings)
-    loader, transformer, reporter = (sql.Identifier(settings.role_name(r)) for r in
-                                     ("loader", "transformer", "reporter"))
+    loader, transformer, reporter = (
+        sql.Identifier(settings.role_name(r)) for r in ("loader", "transformer", "reporter")
+    )
     with _wait_for_server(settings.admin_url) as conn:
         conn.execute("select pg_advisory_lock(hashtext('olist.bootstrap'))")
         try:
             for role in ("loader", "transformer", "reporter"):
                 name = settings.role_name(role)
-                exists = conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone()
+                exists = conn.execute(
+                    "select 1 from pg_roles where rolname = %s", (name,)
+                ).fetchone()
                 verb = "alter" if exists else "create"
                 conn.execute(
                     sql.SQL(verb + " role {} with login password {}").format(
@@ -265,7 +285,11 @@ def connect(role: str = "loader", settings: Settings | None = None, **kwargs) ->
     try:
         return psycopg.connect(url, **kwargs)
     except psycopg.OperationalError as error:
-        hint = "run `make run` (or `python -m orchestration db start`)" if settings.embedded else (
-            "check DATABASE_URL"
+        hint = (
+            "run `make run` (or `python -m orchestration db start`)"
+            if settings.embedded
+            else ("check DATABASE_URL")
         )
-        raise DatabaseError(f"cannot connect as {role} ({_redact(url)}): {error}; {hint}") from error
+        raise DatabaseError(
+            f"cannot connect as {role} ({_redact(url)}): {error}; {hint}"
+        ) from error

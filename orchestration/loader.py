@@ -149,7 +149,16 @@ def _ident(*names: str) -> sql.Identifier:
 
 
 def ensure_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
-    """Create the raw, rejected and ledger tables of a source when missing."""
+    """Create the raw, rejected and ledger tables of a source when missing.
+
+    Two first runs at once would race on ``create ... if not exists``: a lock serialises them.
+    """
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('olist.loader.ddl'))")
+        _create_tables(conn, contract)
+
+
+def _create_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
     table = contract.table
     data_columns = sql.SQL(", ").join(
         sql.SQL("{} text").format(_ident(name)) for name in contract.column_names
@@ -216,18 +225,23 @@ def _violations(column: Column) -> list[tuple[sql.Composable, str]]:
         rules.append((sql.SQL("({col} is null or {col} = '')").format(col=col), "a value"))
     if column.type in _PATTERNS:
         pattern, text = _PATTERNS[column.type]
-        rules.append((
-            sql.SQL("({col} <> '' and not ({col} ~ {pattern} and pg_input_is_valid({col}, {t})))")
-            .format(col=col, pattern=sql.Literal(pattern), t=sql.Literal(column.type)),
-            text,
-        ))
+        rules.append(
+            (
+                sql.SQL(
+                    "({col} <> '' and not ({col} ~ {pattern} and pg_input_is_valid({col}, {t})))"
+                ).format(col=col, pattern=sql.Literal(pattern), t=sql.Literal(column.type)),
+                text,
+            )
+        )
     if column.allowed:
-        rules.append((
-            sql.SQL("({col} <> '' and {col} <> all({allowed}))").format(
-                col=col, allowed=sql.Literal(list(column.allowed))
-            ),
-            "one of " + ", ".join(column.allowed),
-        ))
+        rules.append(
+            (
+                sql.SQL("({col} <> '' and {col} <> all({allowed}))").format(
+                    col=col, allowed=sql.Literal(list(column.allowed))
+                ),
+                "one of " + ", ".join(column.allowed),
+            )
+        )
     return rules
 
 
@@ -237,8 +251,9 @@ def quarantine_sql(contract: SourceContract) -> sql.Composed | None:
     Valid files pay one scan of their own batch; nothing is row-by-row. The reason names the
     first broken rule of the row, its column, what was expected and the value found.
     """
-    rules = [(column, cond, text) for column in contract.columns
-             for cond, text in _violations(column)]
+    rules = [
+        (column, cond, text) for column in contract.columns for cond, text in _violations(column)
+    ]
     if not rules:
         return None
     any_violation = sql.SQL(" or ").join(cond for _, cond, _ in rules)
@@ -250,8 +265,9 @@ def quarantine_sql(contract: SourceContract) -> sql.Composed | None:
     )
     reason = sql.SQL("case {} end").format(
         sql.SQL(" ").join(
-            sql.SQL("when {cond} then {prefix} || coalesce(quote_literal({col}), 'nothing')")
-            .format(
+            sql.SQL(
+                "when {cond} then {prefix} || coalesce(quote_literal({col}), 'nothing')"
+            ).format(
                 cond=cond,
                 prefix=sql.Literal(f"{column.name}: expected {text}, got "),
                 col=_ident(column.name),
@@ -405,9 +421,7 @@ def _copy_careful(
     Python parses record by record: loadable records stream into the raw table, the others go
     to the rejected table with their line, raw text and reason. Returns the records read.
     """
-    columns = sql.SQL(", ").join(
-        _ident(name) for name in (*contract.column_names, "_row_number")
-    )
+    columns = sql.SQL(", ").join(_ident(name) for name in (*contract.column_names, "_row_number"))
     rejected: list[tuple] = []
     read = 0
     with conn.cursor() as cursor:
@@ -446,8 +460,11 @@ def load_file(
     size = path.stat().st_size
     try:
         return _load(conn, contract, path, name, sha, size, started, careful=False)
-    except (psycopg.errors.BadCopyFileFormat, psycopg.errors.CharacterNotInRepertoire,
-            psycopg.errors.UntranslatableCharacter) as error:
+    except (
+        psycopg.errors.BadCopyFileFormat,
+        psycopg.errors.CharacterNotInRepertoire,
+        psycopg.errors.UntranslatableCharacter,
+    ) as error:
         log.warning("%s: the server cannot parse it (%s); loading it carefully", path, error)
         return _load(conn, contract, path, name, sha, size, started, careful=True)
 
@@ -511,8 +528,16 @@ def _load(
             (rows_read, rows_read - rejected, rejected, round(duration, 3), batch_id),
         )
     return LoadResult(
-        contract.table, name, sha, size, "loaded", batch_id, rows_read, rows_read - rejected,
-        rejected, duration,
+        contract.table,
+        name,
+        sha,
+        size,
+        "loaded",
+        batch_id,
+        rows_read,
+        rows_read - rejected,
+        rejected,
+        duration,
     )
 
 
@@ -581,8 +606,13 @@ def load_source(
             if result.status == "loaded":
                 conn.execute(sql.SQL("analyze {}").format(_ident("raw", contract.table)))
             log.info(
-                "%s: %s %s (%d read, %d loaded, %d rejected)", contract.table, result.status,
-                name, result.rows_read, result.rows_loaded, result.rows_rejected,
+                "%s: %s %s (%d read, %d loaded, %d rejected)",
+                contract.table,
+                result.status,
+                name,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
             )
             if progress:
                 progress(result)
@@ -591,6 +621,12 @@ def load_source(
 
 
 __all__ = [
-    "ContractError", "LoadResult", "check_header", "file_sha256", "load_file",
-    "load_source", "read_header", "source_files",
+    "ContractError",
+    "LoadResult",
+    "check_header",
+    "file_sha256",
+    "load_file",
+    "load_source",
+    "read_header",
+    "source_files",
 ]

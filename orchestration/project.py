@@ -33,8 +33,17 @@ def prepare_manifest() -> None:
     """Parse the dbt project into target/manifest.json (dbt parse, partial when possible)."""
     project_dir = str(settings.dbt_project_dir)
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", project_dir,
-         "--profiles-dir", project_dir, "--target", settings.dbt_target],
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            project_dir,
+            "--profiles-dir",
+            project_dir,
+            "--target",
+            settings.dbt_target,
+        ],
         check=True,
     )
 

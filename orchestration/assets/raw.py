@@ -1,6 +1,5 @@
 """Raw assets: one per source contract, each loading the files it has not loaded yet."""
 
-
 import dagster as dg
 import psycopg
 from psycopg import sql

@@ -80,8 +80,8 @@ def _explain(suite: Suite, summaries: list[dict[str, Any]]) -> str:
 
 
 def build_check(suite: Suite) -> dg.AssetChecksDefinition:
-    severity = dg.AssetCheckSeverity.ERROR if suite.severity == ERROR else (
-        dg.AssetCheckSeverity.WARN
+    severity = (
+        dg.AssetCheckSeverity.ERROR if suite.severity == ERROR else (dg.AssetCheckSeverity.WARN)
     )
 
     @dg.asset_check(

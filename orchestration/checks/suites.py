@@ -55,7 +55,9 @@ NOT_MATCH = "ExpectColumnValuesToNotMatchRegex"
 
 SUITES: tuple[Suite, ...] = (
     Suite(
-        "raw", "olist_orders", ("order_id",),
+        "raw",
+        "olist_orders",
+        ("order_id",),
         (
             _e(NOT_NULL, column="order_id"),
             _e(IN_SET, column="order_status", value_set=list(ORDER_STATUSES)),
@@ -64,21 +66,35 @@ SUITES: tuple[Suite, ...] = (
         description="Landed orders have a key and a known status.",
     ),
     Suite(
-        "raw", "olist_order_payments", ("order_id", "payment_sequential"),
+        "raw",
+        "olist_order_payments",
+        ("order_id", "payment_sequential"),
         (_e(IN_SET, column="payment_type", value_set=list(PAYMENT_TYPES)),),
         description="Landed payments have a known payment type.",
     ),
     Suite(
-        "staging", "stg_olist__order_reviews", ("review_id", "order_id"),
+        "staging",
+        "stg_olist__order_reviews",
+        ("review_id", "order_id"),
         (
             _e(BETWEEN, column="review_score", min_value=1, max_value=5),
-            _e(NOT_MATCH, column="review_comment_message", regex=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
-            _e(NOT_MATCH, column="review_comment_title", regex=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+            _e(
+                NOT_MATCH,
+                column="review_comment_message",
+                regex=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+            ),
+            _e(
+                NOT_MATCH,
+                column="review_comment_title",
+                regex=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+            ),
         ),
         description="Scores are 1..5 and no e-mail address survives masking (LGPD).",
     ),
     Suite(
-        "core", "fact_orders", ("order_id",),
+        "core",
+        "fact_orders",
+        ("order_id",),
         (
             _e(NOT_NULL, column="order_id"),
             _e(UNIQUE, column="order_id"),
@@ -89,18 +105,32 @@ SUITES: tuple[Suite, ...] = (
         description="Orders are unique, belong to a person and have a non-negative value.",
     ),
     Suite(
-        "core", "fact_orders", ("order_id",),
+        "core",
+        "fact_orders",
+        ("order_id",),
         (
-            _e(A_AFTER_B, column_A="approved_at", column_B="purchased_at", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
-            _e(A_AFTER_B, column_A="delivered_customer_at", column_B="delivered_carrier_at",
-               or_equal=True, ignore_row_if="either_value_is_missing"),
+            _e(
+                A_AFTER_B,
+                column_A="approved_at",
+                column_B="purchased_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            _e(
+                A_AFTER_B,
+                column_A="delivered_customer_at",
+                column_B="delivered_carrier_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
         ),
         severity=WARN,
         description="Lifecycle timestamps in order (the real data has a few exceptions).",
     ),
     Suite(
-        "core", "fact_order_items", ("order_id", "order_item_id"),
+        "core",
+        "fact_order_items",
+        ("order_id", "order_item_id"),
         (
             _e(BETWEEN, column="price", min_value=0),
             _e(BETWEEN, column="freight_value", min_value=0),
@@ -108,7 +138,9 @@ SUITES: tuple[Suite, ...] = (
         description="Prices and freight are not negative.",
     ),
     Suite(
-        "core", "dim_customer", ("customer_unique_id",),
+        "core",
+        "dim_customer",
+        ("customer_unique_id",),
         (
             _e(UNIQUE, column="customer_unique_id"),
             _e(IN_SET, column="segment", value_set=SEGMENTS),
@@ -116,7 +148,9 @@ SUITES: tuple[Suite, ...] = (
         description="One row per person, each in one of the six segments.",
     ),
     Suite(
-        "marts", "mart_executive_dashboard", ("order_date",),
+        "marts",
+        "mart_executive_dashboard",
+        ("order_date",),
         (
             _e(ROWS_BETWEEN, min_value=1),
             _e(BETWEEN, column="gmv", min_value=0),

@@ -44,9 +44,22 @@ def dagster_ui(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     # own process group: `dagster dev` runs a webserver and a daemon, stopped together by PID
     process = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
-         "-h", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-m",
+            "orchestration.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 180
@@ -61,11 +74,10 @@ def dagster_ui(tmp_path):
         yield port
     finally:
         # dagster dev's children do not all stop on SIGTERM/SIGINT: end the group we started
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
@@ -84,12 +96,23 @@ def test_ui_shows_lineage_from_files_to_marts_with_checks(dagster_ui):
             raise AssertionError("no assets in the Dagster UI")
         time.sleep(2)
     keys = {"/".join(node["assetKey"]["path"]) for node in nodes}
-    assert {"raw/olist_orders", "staging/stg_olist__orders", "core/fact_orders",
-            "core/dim_customer", "marts/mart_executive_dashboard"} <= keys
-    assert {node["groupName"] for node in nodes} == {"raw", "staging", "intermediate", "core",
-                                                      "marts"}
+    assert {
+        "raw/olist_orders",
+        "staging/stg_olist__orders",
+        "core/fact_orders",
+        "core/dim_customer",
+        "marts/mart_executive_dashboard",
+    } <= keys
+    assert {node["groupName"] for node in nodes} == {
+        "raw",
+        "staging",
+        "intermediate",
+        "core",
+        "marts",
+    }
     assert all(node["description"] for node in nodes)
-    checks = [check["name"] for node in nodes
-              for check in node["assetChecksOrError"].get("checks", [])]
+    checks = [
+        check["name"] for node in nodes for check in node["assetChecksOrError"].get("checks", [])
+    ]
     assert "unique_fact_orders_order_id" in checks
     assert len(checks) >= 50

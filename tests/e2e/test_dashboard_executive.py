@@ -74,3 +74,52 @@ def test_kpis_match_the_mart(dashboard_run, warehouse):
     assert defs["kpis"]["gmv"] == expected["gmv"]
     assert defs["kpis"]["orders"] == expected["orders"]
     assert defs["kpis"]["aov"] == expected["aov"]
+
+
+def test_marimo_run_serves_the_dashboard(warehouse: Any) -> None:
+    """`marimo run dashboards/executive.py` answers on localhost with the app."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "marimo",
+            "run",
+            str(DASHBOARD),
+            "--headless",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "REPORTER_DATABASE_URL": warehouse.reporter_database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("marimo run did not serve the dashboard") from None
+                time.sleep(0.5)
+        assert response.status == 200
+        assert "Marketplace: executive dashboard" in page  # the app title
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)

@@ -58,8 +58,11 @@ def test_good_file_loads_every_row_with_lineage(empty_warehouse, admin, contract
             sql.Identifier("raw", contract.table)
         )
     ).fetchall()
-    assert rows == [("0a1b", 1, result.batch_id), ("b81e", 2, result.batch_id),
-                    ("c3d4", 3, result.batch_id)]
+    assert rows == [
+        ("0a1b", 1, result.batch_id),
+        ("b81e", 2, result.batch_id),
+        ("c3d4", 3, result.batch_id),
+    ]
 
 
 def test_bad_values_are_quarantined_with_line_and_reason(
@@ -68,7 +71,7 @@ def test_bad_values_are_quarantined_with_line_and_reason(
     bad = [
         GOOD[0],
         "d5e6,c4,delivered,2017-13-02 10:56:33,,,,2017-10-18 00:00:00",
-        'e7f8,c5,lost,2017-10-02 10:56:33,,,,2017-10-18 00:00:00',
+        "e7f8,c5,lost,2017-10-02 10:56:33,,,,2017-10-18 00:00:00",
         GOOD[1],
     ]
     (result,) = load(empty_warehouse, contract, write(tmp_path, bad))
@@ -170,8 +173,7 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
-def test_hostile_rows_are_quarantined_and_counted(empty_warehouse, admin, contract, tmp_path,
-                                                  case):
+def test_hostile_rows_are_quarantined_and_counted(empty_warehouse, admin, contract, tmp_path, case):
     lines, expected_rejects = HOSTILE[case]
     (result,) = load(empty_warehouse, contract, write(tmp_path, lines))
     rejected = admin.execute(
@@ -197,17 +199,24 @@ def write_bytes(tmp_path: Path, data: bytes) -> Path:
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"d5e6,c4,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00,\xff\xfe\n",
-         "expected 8 fields, found 9"),
-        (b"d5e6,c\xe34,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
-         "customer_id: invalid UTF-8 bytes"),
-        (b"d5e6,c\x004,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
-         "customer_id: NUL byte"),
+        (
+            b"d5e6,c4,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00,\xff\xfe\n",
+            "expected 8 fields, found 9",
+        ),
+        (
+            b"d5e6,c\xe34,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
+            "customer_id: invalid UTF-8 bytes",
+        ),
+        (
+            b"d5e6,c\x004,delivered,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n",
+            "customer_id: NUL byte",
+        ),
     ],
     ids=["invalid bytes in extra field", "invalid UTF-8", "NUL byte"],
 )
-def test_undecodable_bytes_are_quarantined(empty_warehouse, admin, contract, tmp_path, data,
-                                           reason):
+def test_undecodable_bytes_are_quarantined(
+    empty_warehouse, admin, contract, tmp_path, data, reason
+):
     path = write_bytes(tmp_path, (GOOD[0] + "\n").encode() + data + (GOOD[1] + "\n").encode())
     (result,) = load(empty_warehouse, contract, path)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
@@ -246,8 +255,9 @@ def test_duplicate_keys_in_one_file_are_all_kept(empty_warehouse, admin, contrac
 
 
 def test_multiline_quoted_text_keeps_line_numbers(empty_warehouse, admin, tmp_path):
-    reviews = dataclasses.replace(CONTRACTS_BY_TABLE["olist_order_reviews"],
-                                  table=f"test_reviews_{next(_counter)}")
+    reviews = dataclasses.replace(
+        CONTRACTS_BY_TABLE["olist_order_reviews"], table=f"test_reviews_{next(_counter)}"
+    )
     header = ",".join(f'"{c}"' for c in reviews.column_names)
     body = (
         'r1,o1,5,,"Ótimo, chegou ""rápido""\nrecomendo",2018-01-01 00:00:00,2018-01-02 10:00:00\n'

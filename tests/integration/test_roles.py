@@ -16,9 +16,14 @@ def test_reporter_reads_marts(warehouse):
     assert days > 0
 
 
-@pytest.mark.parametrize("table", ["raw.olist_orders", "core.fact_orders", "staging.stg_olist__orders"])
+@pytest.mark.parametrize(
+    "table", ["raw.olist_orders", "core.fact_orders", "staging.stg_olist__orders"]
+)
 def test_reporter_cannot_read_other_layers(warehouse, table):
-    with connect("reporter", warehouse) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with (
+        connect("reporter", warehouse) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
         conn.execute(f"select 1 from {table} limit 1")
 
 
@@ -31,8 +36,11 @@ def test_reporter_cannot_read_other_layers(warehouse, table):
     ],
 )
 def test_reporter_cannot_write(warehouse, statement):
-    with connect("reporter", warehouse) as conn, pytest.raises(
-        (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
+    with (
+        connect("reporter", warehouse) as conn,
+        pytest.raises(
+            (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
+        ),
     ):
         conn.execute(statement)
 

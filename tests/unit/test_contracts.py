@@ -32,8 +32,11 @@ def test_quoted_header_and_bom_crlf_header_are_read(tmp_path):
     path = write(tmp_path, quoted(ORDERS.column_names) + "\n")
     assert read_header(path) == list(ORDERS.column_names)
     translation = CONTRACTS_BY_TABLE["product_category_name_translation"]
-    path = write(tmp_path, "\ufeff" + ",".join(translation.column_names) + "\r\nbeleza,beauty",
-                 "product_category_name_translation.csv")
+    path = write(
+        tmp_path,
+        "\ufeff" + ",".join(translation.column_names) + "\r\nbeleza,beauty",
+        "product_category_name_translation.csv",
+    )
     check_header(translation, path, read_header(path))
 
 
