@@ -11,7 +11,7 @@ SEED ?= 42
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-slow dev dashboards lint format dbt db-start db-stop \
-	db-status sample clean reset
+	db-status sample clean reset bench-load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ db-status: $(STAMP) ## is the embedded PostgreSQL running?
 
 sample: $(STAMP) ## regenerate the committed sample (ORDERS=3000 SEED=42)
 	$(BIN)/python -m orchestration.generate --orders $(ORDERS) --seed $(SEED) --out data/sample
+
+bench-load: $(STAMP) ## loader vs the server's own COPY on generated files (ORDERS=1000000)
+	$(BIN)/python -m orchestration.benchmarks.load --orders $(if $(filter 3000,$(ORDERS)),1000000,$(ORDERS)) --seed $(SEED)
 
 reset: $(STAMP) ## stop the embedded server and delete its data and the Dagster instance
 	-$(BIN)/python -m orchestration db stop

@@ -24,6 +24,27 @@ def _table_rows(conninfo: str, contract: SourceContract) -> tuple[int, int]:
     return loaded, rejected
 
 
+def _rejected_preview(conninfo: str, contract: SourceContract, batch_ids: list[int]) -> str:
+    """A few rejected rows of this run's batches, as a markdown table for the UI."""
+    if not batch_ids:
+        return ""
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(
+            sql.SQL(
+                "select _source_file, _line_number, reason, left(raw_record, 120) from {} "
+                "where _batch_id = any(%s) order by _batch_id, _line_number limit 10"
+            ).format(sql.Identifier("raw", contract.rejected_table)),
+            (batch_ids,),
+        ).fetchall()
+    if not rows:
+        return ""
+    lines = ["| file | line | reason | raw record |", "| --- | --- | --- | --- |"]
+    for file, line, reason, raw in rows:
+        cells = [file, str(line), reason, raw.replace("|", "\\|").replace("\n", " ")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _metadata(results: list[LoadResult], table_rows: int, rejected_rows: int) -> dict:
     loaded = [r for r in results if r.status == "loaded"]
     seconds = sum(r.duration_seconds for r in loaded)
@@ -42,8 +63,10 @@ def _metadata(results: list[LoadResult], table_rows: int, rejected_rows: int) ->
         "rejected_rows_total": rejected_rows,
         "files": dg.MetadataValue.md(
             "\n".join(
-                f"- `{r.source_file}` {r.status}: {r.rows_read} read, {r.rows_loaded} loaded, "
-                f"{r.rows_rejected} rejected, sha256 `{r.sha256[:12]}`"
+                f"- `{r.source_file}` {r.status}: {r.bytes:,} bytes, {r.rows_read} read, "
+                f"{r.rows_loaded} loaded, {r.rows_rejected} rejected in "
+                f"{r.duration_seconds:.2f}s ({r.rows_per_second:,.0f} rows/s), "
+                f"sha256 `{r.sha256}`"
                 for r in results
             )
             or "no files found"
@@ -75,7 +98,13 @@ def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
 
         results = load_source(contract, settings, conninfo, progress=progress)
         table_rows, rejected_rows = _table_rows(conninfo, contract)
-        return dg.MaterializeResult(metadata=_metadata(results, table_rows, rejected_rows))
+        metadata = _metadata(results, table_rows, rejected_rows)
+        preview = _rejected_preview(
+            conninfo, contract, [r.batch_id for r in results if r.rows_rejected]
+        )
+        if preview:
+            metadata["rejected_preview"] = dg.MetadataValue.md(preview)
+        return dg.MaterializeResult(metadata=metadata)
 
     return _raw_asset
 
