@@ -71,7 +71,15 @@ def drop_bench_tables(admin) -> None:
         "where table_schema = 'raw' and table_name like 'bench\\_%'"
     ).fetchall()
     for (table,) in tables:
-        admin.execute(sql.SQL("drop table {} cascade").format(sql.Identifier("raw", table)))
+        # dropping a partitioned table drops its partitions: later names may be gone already
+        admin.execute(
+            sql.SQL("drop table if exists {} cascade").format(sql.Identifier("raw", table))
+        )
+    for (sequence,) in admin.execute(
+        "select sequence_name from information_schema.sequences "
+        "where sequence_schema = 'raw' and sequence_name like 'bench\\_%'"
+    ).fetchall():
+        admin.execute(sql.SQL("drop sequence {}").format(sql.Identifier("raw", sequence)))
     admin.execute("delete from ops.loads where source_table like 'bench\\_%'")
 
 

@@ -277,3 +277,29 @@ def test_multiline_quoted_text_keeps_line_numbers(empty_warehouse, admin, tmp_pa
         )
     ).fetchone()
     assert message == 'Ótimo, chegou "rápido"\nrecomendo'
+
+
+def test_bad_numbers_are_quarantined(empty_warehouse, admin, tmp_path):
+    items = dataclasses.replace(
+        CONTRACTS_BY_TABLE["olist_order_items"], table=f"test_items_{next(_counter)}"
+    )
+    header = ",".join(f'"{c}"' for c in items.column_names)
+    body = (
+        "o1,1,p1,s1,2017-10-06 11:07:15,29.99,8.72\n"
+        'o2,1,p1,s1,2017-10-06 11:07:15,"29,99",8.72\n'  # decimal comma
+        "o3,1,p1,s1,2017-10-06 11:07:15,NaN,8.72\n"
+        "o4,one,p1,s1,2017-10-06 11:07:15,29.99,8.72\n"
+    )
+    path = tmp_path / items.file_name
+    path.write_text(header + "\n" + body, encoding="utf-8")
+    (result,) = load(empty_warehouse, items, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 1, 3)
+    reasons = admin.execute(
+        sql.SQL("select _line_number, reason from {} order by _line_number").format(
+            sql.Identifier("raw", items.rejected_table)
+        )
+    ).fetchall()
+    assert [line for line, _ in reasons] == [3, 4, 5]
+    assert "price: expected a decimal number with a dot, got '29,99'" in reasons[0][1]
+    assert "price: expected a decimal number" in reasons[1][1]
+    assert "order_item_id: expected an integer, got 'one'" in reasons[2][1]
