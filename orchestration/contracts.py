@@ -110,7 +110,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
         columns=_cols(
             Column("review_id", nullable=False),
             Column("order_id", nullable=False),
-            Column("review_score", INT),
+            Column("review_score", INT, allowed=("1", "2", "3", "4", "5")),
             "review_comment_title",
             "review_comment_message",
             Column("review_creation_date", TS),

@@ -6,15 +6,17 @@ import dagster as dg
 from orchestration.assets.dbt import olist_dbt_models
 from orchestration.assets.raw import raw_assets
 from orchestration.checks.great_expectations import ge_checks
+from orchestration.checks.history import history_sensors
+from orchestration.checks.quality import quality_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import build_everything, nightly
 from orchestration.sensors import landing_sensor
 
 defs = dg.Definitions(
     assets=[*raw_assets, olist_dbt_models],
-    asset_checks=ge_checks,
+    asset_checks=[*ge_checks, *quality_checks],
     jobs=[build_everything],
     schedules=[nightly],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, *history_sensors],
     resources=build_resources(),
 )

@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from orchestration.defects import DEFECTS, plant
 from orchestration.generator import (
     FILE_NAMES,
     LAST_PURCHASE_DATE,
@@ -92,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         "which is the layout the loader reads: base files at the root, "
         "one folder per day)",
     )
+    parser.add_argument(
+        "--plant-defects",
+        metavar="NAMES",
+        help="plant known defects into the base files for check tests: 'all' or a comma "
+        f"list of {', '.join(DEFECTS)}",
+    )
     return parser
 
 
@@ -125,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             generate(args.out, args.orders, args.seed, progress)
+        if args.plant_defects and args.out is not None:
+            names = (
+                DEFECTS
+                if args.plant_defects == "all"
+                else tuple(name.strip() for name in args.plant_defects.split(","))
+            )
+            for defect, keys in plant(args.out, names, args.seed).items():
+                progress(f"planted {defect}: {len(keys)} ({', '.join(map(str, keys[:3]))})")
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -44,8 +44,10 @@ create table if not exists ops.loads (
     error text,
     started_at timestamp with time zone not null default now(),
     finished_at timestamp with time zone,
-    duration_seconds numeric(12, 3)
+    duration_seconds numeric(12, 3),
+    run_id text
 );
+alter table ops.loads add column if not exists run_id text;
 create index if not exists loads_sha_idx on ops.loads (source_table, file_sha256);
 """
 
@@ -283,8 +285,7 @@ _VALID = {
         "a timestamp YYYY-MM-DD HH:MM:SS",
     ),
     "numeric": (
-        "pg_input_is_valid({col}, 'numeric') and strpos({col}, 'N') = 0 "
-        "and strpos({col}, 'n') = 0",
+        "pg_input_is_valid({col}, 'numeric') and strpos({col}, 'N') = 0 and strpos({col}, 'n') = 0",
         "a decimal number with a dot",
     ),
     "integer": ("pg_input_is_valid({col}, 'bigint')", "an integer"),
@@ -535,7 +536,11 @@ def _copy_careful(
 
 
 def load_file(
-    conn: psycopg.Connection, contract: SourceContract, path: Path, name: str
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    path: Path,
+    name: str,
+    run_id: str | None = None,
 ) -> LoadResult:
     """Load one file in one transaction (the caller's connection must be in autocommit mode).
 
@@ -549,7 +554,7 @@ def load_file(
     sha = file_sha256(path)
     size = path.stat().st_size
     try:
-        return _load(conn, contract, path, name, sha, size, started, careful=False)
+        return _load(conn, contract, path, name, sha, size, started, run_id, careful=False)
     except (
         psycopg.errors.BadCopyFileFormat,
         psycopg.errors.CharacterNotInRepertoire,
@@ -557,7 +562,7 @@ def load_file(
         psycopg.errors.CheckViolation,
     ) as error:
         log.warning("%s: the server cannot parse it (%s); loading it carefully", path, error)
-        return _load(conn, contract, path, name, sha, size, started, careful=True)
+        return _load(conn, contract, path, name, sha, size, started, run_id, careful=True)
 
 
 def _load(
@@ -568,6 +573,7 @@ def _load(
     sha: str,
     size: int,
     started: float,
+    run_id: str | None,
     careful: bool,
 ) -> LoadResult:
     with conn.transaction():
@@ -585,9 +591,7 @@ def _load(
             )
         ]
         for old_batch in previous:
-            conn.execute(
-                sql.SQL("drop table if exists {}").format(_partition(contract, old_batch))
-            )
+            conn.execute(sql.SQL("drop table if exists {}").format(_partition(contract, old_batch)))
         conn.execute(
             sql.SQL("delete from {} where _batch_id = any(%s)").format(
                 _ident("raw", contract.rejected_table)
@@ -595,9 +599,9 @@ def _load(
             (previous,),
         )
         (batch_id,) = conn.execute(
-            "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status) "
-            "values (%s, %s, %s, %s, 'loaded') returning batch_id",
-            (contract.table, name, sha, size),
+            "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status, "
+            "run_id) values (%s, %s, %s, %s, 'loaded', %s) returning batch_id",
+            (contract.table, name, sha, size, run_id),
         ).fetchone()
         _create_partition(conn, contract, batch_id, name, enforce=not careful)
         if careful:
@@ -663,13 +667,25 @@ def _fill_line_numbers(
 
 
 def _record_failure(
-    conn: psycopg.Connection, contract: SourceContract, path: Path, name: str, error: Exception
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    path: Path,
+    name: str,
+    error: Exception,
+    run_id: str | None,
 ) -> None:
     sha = file_sha256(path) if path.exists() else ""
     conn.execute(
         "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status, "
-        "error, finished_at) values (%s, %s, %s, %s, 'failed', %s, now())",
-        (contract.table, name, sha, path.stat().st_size if path.exists() else 0, str(error)),
+        "error, finished_at, run_id) values (%s, %s, %s, %s, 'failed', %s, now(), %s)",
+        (
+            contract.table,
+            name,
+            sha,
+            path.stat().st_size if path.exists() else 0,
+            str(error),
+            run_id,
+        ),
     )
 
 
@@ -679,6 +695,7 @@ def load_source(
     conninfo: str,
     files: list[Path] | None = None,
     progress: Callable[[LoadResult], None] | None = None,
+    run_id: str | None = None,
 ) -> list[LoadResult]:
     """Load every not-yet-loaded file of one source; a bad file stops with a clear error."""
     files = source_files(contract, settings) if files is None else files
@@ -688,9 +705,9 @@ def load_source(
         for path in files:
             name = source_name(path, settings)
             try:
-                result = load_file(conn, contract, path, name)
+                result = load_file(conn, contract, path, name, run_id)
             except (ContractError, psycopg.DataError) as error:
-                _record_failure(conn, contract, path, name, error)
+                _record_failure(conn, contract, path, name, error, run_id)
                 if isinstance(error, ContractError):
                     raise
                 raise ContractError(f"{path}: {error}".strip()) from error

@@ -20,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("loader", "transformer", "reporter")
 
 
-def _path(value: str | None, default: Path) -> Path:
+def _path(value: str | None, default: Path | None) -> Path | None:
     if not value:
         return default
     path = Path(value)
@@ -40,6 +40,8 @@ class Settings:
     database_name: str = "olist"
     role_prefix: str = "olist_"
     role_passwords: dict[str, str] = field(default_factory=dict)
+    alert_webhook_url: str | None = None
+    dagster_home_override: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,10 +55,12 @@ class Settings:
             reporter_database_url_override=env.get("REPORTER_DATABASE_URL") or None,
             local_dir=local_dir,
             database_name=env.get("OLIST_DATABASE") or "olist",
+            dagster_home_override=_path(env.get("DAGSTER_HOME"), None),
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES
             },
+            alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
         )
 
     # --- embedded server -------------------------------------------------------------------
@@ -69,7 +73,7 @@ class Settings:
     @property
     def dagster_home(self) -> Path:
         """Dagster instance folder: runs, schedules and sensors persist between starts."""
-        return self.local_dir / "dagster"
+        return self.dagster_home_override or self.local_dir / "dagster"
 
     @property
     def pgdata_dir(self) -> Path:

@@ -56,8 +56,11 @@ def pipeline_run(empty_warehouse):
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("build_everything")
+    from orchestration.checks.history import record_run
+
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
+        record_run(instance, result.run_id)
     return result
 
 

@@ -96,7 +96,9 @@ def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
                 f"{result.rows_rejected} rejected in {result.duration_seconds:.2f}s"
             )
 
-        results = load_source(contract, settings, conninfo, progress=progress)
+        results = load_source(
+            contract, settings, conninfo, progress=progress, run_id=context.run_id
+        )
         table_rows, rejected_rows = _table_rows(conninfo, contract)
         metadata = _metadata(results, table_rows, rejected_rows)
         preview = _rejected_preview(

@@ -119,6 +119,13 @@ SUITES: tuple[Suite, ...] = (
             _e(
                 A_AFTER_B,
                 column_A="delivered_customer_at",
+                column_B="purchased_at",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            _e(
+                A_AFTER_B,
+                column_A="delivered_customer_at",
                 column_B="delivered_carrier_at",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
