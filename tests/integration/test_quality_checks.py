@@ -1,0 +1,73 @@
+"""The volume, freshness and schema-drift checks on crafted situations."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+
+from orchestration.checks.quality import freshness, schema_drift, volume
+from orchestration.contracts import CONTRACTS_BY_TABLE
+
+pytestmark = pytest.mark.integration
+
+ORDERS = CONTRACTS_BY_TABLE["olist_orders"]
+_counter = itertools.count()
+
+
+def ledger(admin, table: str, rows_by_day: dict[str, int]) -> None:
+    for day, rows in rows_by_day.items():
+        admin.execute(
+            "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, "
+            "rows_read, rows_loaded, rows_rejected, status) "
+            "values (%s, %s, %s, 1, %s, %s, 0, 'loaded')",
+            (table, f"landing/{day}/olist_orders_dataset.csv", f"{table}{day}", rows, rows),
+        )
+
+
+@pytest.mark.parametrize(
+    ("latest", "failing"), [(110, 0), (1000, 1), (20, 1)], ids=["usual", "spike", "drop"]
+)
+def test_volume_flags_a_delta_far_from_the_trailing_median(warehouse, admin, latest, failing):
+    contract = dataclasses.replace(ORDERS, table=f"test_volume_{next(_counter)}")
+    days = {f"2018-10-{d:02d}": 100 + d for d in range(10, 16)}
+    ledger(admin, contract.table, {**days, "2018-10-16": latest})
+    found = volume(admin, contract, warehouse)
+    assert found.failing == failing
+    assert found.details["latest_rows"] == latest
+    assert found.details["trailing_median"] == 112.5
+
+
+def test_volume_waits_for_enough_history(warehouse, admin):
+    contract = dataclasses.replace(ORDERS, table=f"test_volume_{next(_counter)}")
+    ledger(admin, contract.table, {"2018-10-10": 100, "2018-10-11": 5000})
+    assert volume(admin, contract, warehouse).failing == 0
+
+
+def test_freshness_compares_newest_purchase_with_newest_landing_date(warehouse, admin, tmp_path):
+    (latest,) = admin.execute(
+        "select max(cast(order_purchase_timestamp as timestamp)) from raw.olist_orders"
+    ).fetchone()
+    settings = dataclasses.replace(warehouse, landing_dir=tmp_path)
+    assert freshness(admin, ORDERS, settings).failing == 0  # no dated folder yet
+    (tmp_path / str(latest.date())).mkdir()
+    assert freshness(admin, ORDERS, settings).details["lag_days"] == 0
+    (tmp_path / "2019-01-01").mkdir()
+    stale = freshness(admin, ORDERS, settings)
+    assert stale.failing == 1
+    assert (
+        stale.details["lag_days"]
+        == (latest.date().replace(year=2019, month=1, day=1) - latest.date()).days
+    )
+
+
+def test_schema_drift_reports_the_file_and_its_columns(warehouse, admin, tmp_path):
+    folder = tmp_path / "2018-10-20"
+    folder.mkdir()
+    (folder / ORDERS.file_name).write_text('"order_id","client_id"\n', encoding="utf-8")
+    settings = dataclasses.replace(warehouse, landing_dir=tmp_path)
+    found = schema_drift(admin, ORDERS, settings)
+    assert found.failing == 1
+    assert "missing column(s) customer_id" in found.examples[0]
+    assert str(folder / ORDERS.file_name) in found.examples[0]
