@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,19 @@ def test_bad_numbers_are_quarantined(empty_warehouse, admin, tmp_path):
     assert "price: expected a decimal number with a dot, got '29,99'" in reasons[0][1]
     assert "price: expected a decimal number" in reasons[1][1]
     assert "order_item_id: expected an integer, got 'one'" in reasons[2][1]
+
+
+def test_touched_or_copied_file_with_same_content_is_not_loaded_again(
+    empty_warehouse, admin, contract, tmp_path
+):
+    path = write(tmp_path, GOOD)
+    (first,) = load(empty_warehouse, contract, path)
+    os.utime(path, ns=(1, 1))  # new modification time: hashed again, same content
+    (touched,) = load(empty_warehouse, contract, path)
+    copy = tmp_path / "copy" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    (copied,) = load(empty_warehouse, contract, copy)
+    assert [first.status, touched.status, copied.status] == ["loaded", "skipped", "skipped"]
+    assert touched.sha256 == copied.sha256 == first.sha256
+    assert count(admin, contract.table) == 3
