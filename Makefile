@@ -11,7 +11,7 @@ SEED ?= 42
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-slow dev dashboards lint format dbt db-start db-stop \
-	db-status sample clean reset bench-load
+	db-status sample clean reset bench-load backup restore
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,14 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 
 db-status: $(STAMP) ## is the embedded PostgreSQL running?
 	$(BIN)/python -m orchestration db status
+
+backup: $(STAMP) ## dump the warehouse to .local/backups/olist-<UTC time>.dump (or OUT=file)
+	$(BIN)/python -m orchestration backup $(if $(OUT),--out $(OUT))
+
+restore: $(STAMP) ## restore FILE= into an empty database DATABASE= on the same server
+	@[ -n "$(FILE)" ] && [ -n "$(DATABASE)" ] || \
+		{ echo "usage: make restore FILE=.local/backups/olist-....dump DATABASE=olist_restored"; exit 2; }
+	$(BIN)/python -m orchestration restore $(FILE) --database $(DATABASE)
 
 sample: $(STAMP) ## regenerate the committed sample (ORDERS=3000 SEED=42)
 	$(BIN)/python -m orchestration.generate --orders $(ORDERS) --seed $(SEED) --out data/sample

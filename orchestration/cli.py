@@ -213,6 +213,39 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Dump the warehouse (every layer schema, as the owner) to a custom-format file."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from orchestration.backup import backup
+    from orchestration.database import ensure_warehouse
+
+    settings = get_settings()
+    ensure_warehouse(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out else settings.local_dir / "backups" / f"olist-{stamp}.dump"
+    path = backup(settings, out)
+    size = path.stat().st_size
+    shown = f"{size / 1_048_576:,.1f} MiB" if size >= 1_048_576 else f"{size / 1024:,.1f} KiB"
+    print(f"backup written: {path} ({shown}, {size:,} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into an empty database on the warehouse's server."""
+    from pathlib import Path
+
+    from orchestration.backup import restore
+    from orchestration.database import ensure_warehouse
+
+    settings = get_settings()
+    ensure_warehouse(settings)
+    restore(settings, Path(args.file), args.database)
+    print(f"restored {args.file} into database {args.database}")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from orchestration import generate
 
@@ -255,6 +288,21 @@ def build_parser() -> argparse.ArgumentParser:
     dbt = commands.add_parser("dbt", help="run dbt with the platform's connection", add_help=False)
     dbt.add_argument("rest", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=cmd_dbt)
+
+    bak = commands.add_parser("backup", help="dump the warehouse with pg_dump (custom format)")
+    bak.add_argument(
+        "--out", help="file to write (default: .local/backups/olist-<UTC timestamp>.dump)"
+    )
+    bak.set_defaults(func=cmd_backup)
+
+    res = commands.add_parser(
+        "restore", help="restore a backup into an empty database on the same server"
+    )
+    res.add_argument("file", help="a file written by `backup`")
+    res.add_argument(
+        "--database", required=True, help="target database (created when missing; must be empty)"
+    )
+    res.set_defaults(func=cmd_restore)
 
     gen = commands.add_parser(
         "generate",

@@ -3,6 +3,7 @@ as asset checks, the job that builds everything and the nightly schedule."""
 
 import dagster as dg
 
+from orchestration.alerts import alert_sensors
 from orchestration.assets.dbt import olist_dbt_models
 from orchestration.assets.raw import raw_assets
 from orchestration.checks.great_expectations import ge_checks
@@ -17,6 +18,6 @@ defs = dg.Definitions(
     asset_checks=[*ge_checks, *quality_checks],
     jobs=[build_everything],
     schedules=[nightly],
-    sensors=[landing_sensor, *history_sensors],
+    sensors=[landing_sensor, *history_sensors, *alert_sensors],
     resources=build_resources(),
 )

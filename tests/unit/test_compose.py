@@ -104,7 +104,8 @@ def test_the_four_services_exist(services):
 
 def test_postgres_has_a_healthcheck_and_a_named_volume(compose, services):
     postgres = services["postgres"]
-    assert str(postgres["image"]).startswith("postgres:16")
+    # the same major version as the embedded server and the client tools of backups
+    assert str(postgres["image"]) == "postgres:18"
     test = postgres["healthcheck"]["test"]
     assert "pg_isready" in (" ".join(test) if isinstance(test, list) else test)
     named_volumes = set(compose.get("volumes") or {})
