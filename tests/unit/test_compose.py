@@ -109,7 +109,7 @@ def test_postgres_has_a_healthcheck_and_a_named_volume(compose, services):
     test = postgres["healthcheck"]["test"]
     assert "pg_isready" in (" ".join(test) if isinstance(test, list) else test)
     named_volumes = set(compose.get("volumes") or {})
-    data_mounts = [s for s, t in _volume_mounts(postgres) if t == "/var/lib/postgresql/data"]
+    data_mounts = [s for s, t in _volume_mounts(postgres) if t == "/var/lib/postgresql"]
     assert data_mounts and data_mounts[0] in named_volumes, "PostgreSQL data must be a named volume"
 
 
