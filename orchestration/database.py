@@ -150,6 +150,26 @@ def stop_embedded(settings: Settings) -> bool:
     return True
 
 
+def restart_embedded(settings: Settings) -> None:
+    """Restart the embedded server (fast shutdown: open sessions are cut, as in a crash)."""
+    result = _run_as_server_user(
+        [
+            str(_bin("pg_ctl")),
+            "-D",
+            str(settings.pgdata_dir),
+            "-l",
+            str(settings.pgdata_dir.parent / "postgres.log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        raise DatabaseError(f"pg_ctl restart failed:\n{result.stderr}")
+
+
 # --- bootstrap -------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from dagster_dbt import (
 
 from orchestration.project import dbt_project
 from orchestration.resources import WarehouseResource
+from orchestration.transient import retry_transient
 
 OWNER = "team:analytics-engineering"
 
@@ -42,6 +43,11 @@ translator = OlistTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_
 def olist_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    """Build the selected models and run their tests (dbt build)."""
-    warehouse.ready()
-    yield from dbt.cli(["build"], context=context).stream()
+    """Build the selected models and run their tests (dbt build).
+
+    A warehouse that restarts mid-build makes dbt fail with connection errors: the step is
+    retried with backoff (dbt build is idempotent). A failing model or test fails at once.
+    """
+    with retry_transient(context):
+        warehouse.ready()
+        yield from dbt.cli(["build"], context=context).stream()

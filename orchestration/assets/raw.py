@@ -7,6 +7,7 @@ from psycopg import sql
 from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import LoadResult, load_source
 from orchestration.resources import WarehouseResource
+from orchestration.transient import retry_transient
 
 OWNER = "team:data-engineering"
 
@@ -87,6 +88,10 @@ def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
         metadata={"file_name": contract.file_name, "primary_key": list(contract.primary_key)},
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        with retry_transient(context):
+            return _load(context, warehouse)
+
+    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.ready()
         conninfo = warehouse.url("loader")
 

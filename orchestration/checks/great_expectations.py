@@ -5,8 +5,6 @@ code location loads. The validation runs in PostgreSQL (SQL datasource), and a f
 metadata names the expectation, the column, the failing count and up to ten example keys.
 """
 
-from __future__ import annotations
-
 import logging
 import warnings
 from typing import Any
@@ -15,6 +13,7 @@ import dagster as dg
 
 from orchestration.checks.suites import ERROR, SUITES, Suite
 from orchestration.resources import WarehouseResource
+from orchestration.transient import retry_transient
 
 EXAMPLES = 10
 
@@ -91,8 +90,11 @@ def build_check(suite: Suite) -> dg.AssetChecksDefinition:
         blocking=suite.severity == ERROR,
         metadata={"severity": suite.severity},
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        passed, summaries = validate(suite, warehouse.url("loader"))
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        with retry_transient(context):
+            passed, summaries = validate(suite, warehouse.url("loader"))
         failed = [s for s in summaries if not s["passed"]]
         return dg.AssetCheckResult(
             passed=passed,

@@ -5,8 +5,6 @@ examples, and the rule it enforces. ERROR checks on raw assets are blocking, so 
 stops what is downstream of it in the same run; WARN checks annotate and let the run go on.
 """
 
-from __future__ import annotations
-
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import ContractError, check_header, read_header, source_files
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
+from orchestration.transient import retry_transient
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -247,9 +246,11 @@ def _raw_check(contract, name, function, severity, rule, column) -> dg.AssetChec
         blocking=severity == ERROR,
         metadata={"severity": severity.value},
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         settings = warehouse.settings()
-        with psycopg.connect(warehouse.url("loader")) as conn:
+        with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
             found = function(conn, contract, settings)
         return _result(severity, f"{rule} ({RULES})", column, found)
 
@@ -266,8 +267,10 @@ def _raw_check(contract, name, function, severity, rule, column) -> dg.AssetChec
     blocking=True,
     metadata={"severity": "ERROR"},
 )
-def items_have_orders(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with psycopg.connect(warehouse.url("loader")) as conn:
+def items_have_orders(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
         rows = conn.execute(
             "select items.order_id || '/' || items.order_item_id "
             "from staging.stg_olist__order_items as items "
@@ -289,8 +292,10 @@ def items_have_orders(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     ),
     metadata={"severity": "WARN"},
 )
-def payments_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with psycopg.connect(warehouse.url("loader")) as conn:
+def payments_reconcile(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
         (total,) = conn.execute(
             "select count(*) from core.fact_orders where is_counted and items > 0"
         ).fetchone()
