@@ -14,7 +14,7 @@ from orchestration.settings import get_settings
 
 @dg.sensor(
     job=build_everything,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Watches the landing folder; when files arrive or change (new daily folder, re-delivered "
