@@ -178,25 +178,38 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboards(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    from orchestration.database import ensure_warehouse
+    """Serve every marimo app of dashboards/ on one port, with a landing page at /.
 
-    ensure_warehouse(settings)
-    dashboards = settings.dbt_project_dir.parent / "dashboards"
-    command = [
-        sys.executable,
-        "-m",
-        "marimo",
-        "run",
-        str(dashboards),
-        "--headless",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-    ]
-    print(f"dashboards on http://{args.host}:{args.port} (Ctrl-C stops them)", flush=True)
-    return subprocess.call(command)
+    `marimo run <folder>` would show marimo's own gallery; the platform wants its landing page
+    (dashboards/index.py: what each dashboard is for, which are still to come), so the apps are
+    mounted with marimo's ASGI API instead: index.py at /, every other app at /<file name>/.
+    """
+    settings = get_settings()
+    if not settings.reporter_database_url_override:
+        # Locally the dashboards need the (embedded) warehouse running; with
+        # REPORTER_DATABASE_URL the warehouse is someone else's server and is left alone.
+        from orchestration.database import ensure_warehouse
+
+        ensure_warehouse(settings)
+    import marimo
+    import uvicorn
+
+    folder = settings.dbt_project_dir.parent / "dashboards"
+    apps = sorted(
+        path
+        for path in folder.glob("*.py")
+        if path.stem != "index" and "marimo.App(" in path.read_text(encoding="utf-8")
+    )
+    builder = marimo.create_asgi_app(quiet=True)
+    for path in apps:
+        builder = builder.with_app(path=f"/{path.stem}", root=str(path))
+    builder = builder.with_app(path="", root=str(folder / "index.py"))
+    base = f"http://{args.host}:{args.port}"
+    print(f"dashboards on {base}/ (Ctrl-C stops them)", flush=True)
+    for path in apps:
+        print(f"  {base}/{path.stem}/", flush=True)
+    uvicorn.run(builder.build(), host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:

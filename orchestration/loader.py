@@ -16,6 +16,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -767,3 +768,35 @@ __all__ = [
     "read_header",
     "source_files",
 ]
+
+
+def load_sources(
+    contracts: list[SourceContract],
+    settings: Settings,
+    conninfo: str,
+    workers: int = 2,
+    run_id: str | None = None,
+) -> tuple[dict[str, list[LoadResult]], dict[str, Exception]]:
+    """Load several sources at once, each on its own connection, biggest first.
+
+    One COPY keeps one server core busy; loading two sources side by side uses a two-core
+    machine fully. A source that fails does not stop the others: its error is returned.
+    """
+
+    def size(contract: SourceContract) -> int:
+        return sum(path.stat().st_size for path in source_files(contract, settings))
+
+    results: dict[str, list[LoadResult]] = {}
+    errors: dict[str, Exception] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {
+            pool.submit(load_source, contract, settings, conninfo, None, None, run_id): contract
+            for contract in sorted(contracts, key=size, reverse=True)
+        }
+        for future in as_completed(futures):
+            contract = futures[future]
+            try:
+                results[contract.table] = future.result()
+            except Exception as error:  # reported to the caller, per source
+                errors[contract.table] = error
+    return results, errors

@@ -42,6 +42,7 @@ class Settings:
     role_passwords: dict[str, str] = field(default_factory=dict)
     alert_webhook_url: str | None = None
     dagster_home_override: Path | None = None
+    load_workers: int = 2
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +57,7 @@ class Settings:
             local_dir=local_dir,
             database_name=env.get("OLIST_DATABASE") or "olist",
             dagster_home_override=_path(env.get("DAGSTER_HOME"), None),
+            load_workers=int(env.get("OLIST_LOAD_WORKERS") or 2),
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES

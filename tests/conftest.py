@@ -21,7 +21,7 @@ atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ.pop("DATABASE_URL", None)
 if os.environ.get("TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
-os.environ["OLIST_DATABASE"] = "olist_test"
+os.environ["OLIST_DATABASE"] = os.environ.get("OLIST_TEST_DATABASE", "olist_test")
 os.environ["LANDING_DIR"] = str(_TMP / "landing")  # empty: the committed sample is loaded
 os.environ["DAGSTER_HOME"] = str(_TMP / "dagster")
 (_TMP / "landing").mkdir()

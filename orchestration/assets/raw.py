@@ -1,11 +1,12 @@
-"""Raw assets: one per source contract, each loading the files it has not loaded yet."""
+"""Raw assets: one per source contract, loaded together by one step that loads the files each
+source has not loaded yet."""
 
 import dagster as dg
 import psycopg
 from psycopg import sql
 
 from orchestration.contracts import CONTRACTS, SourceContract
-from orchestration.loader import LoadResult, load_source
+from orchestration.loader import LoadResult, load_sources
 from orchestration.resources import WarehouseResource
 from orchestration.transient import retry_transient
 
@@ -75,8 +76,8 @@ def _metadata(results: list[LoadResult], table_rows: int, rejected_rows: int) ->
     }
 
 
-def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
-    @dg.asset(
+def _raw_spec(contract: SourceContract) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=["raw", contract.table],
         group_name="raw",
         description=(
@@ -87,33 +88,54 @@ def build_raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
         kinds={"postgres", "csv"},
         metadata={"file_name": contract.file_name, "primary_key": list(contract.primary_key)},
     )
-    def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        with retry_transient(context):
-            return _load(context, warehouse)
 
-    def _load(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+
+@dg.multi_asset(
+    name="raw_extracts",
+    specs=[_raw_spec(contract) for contract in CONTRACTS],
+    can_subset=True,
+    description=(
+        "Loads the extracts of the selected sources that are not loaded yet, two sources at a "
+        "time (OLIST_LOAD_WORKERS), each file in one transaction."
+    ),
+)
+def raw_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    selected = [
+        contract
+        for contract in CONTRACTS
+        if dg.AssetKey(["raw", contract.table]) in context.selected_asset_keys
+    ]
+    with retry_transient(context):
         settings = warehouse.ready()
-        conninfo = warehouse.url("loader")
-
-        def progress(result: LoadResult) -> None:
+    conninfo = warehouse.url("loader")
+    results, errors = load_sources(
+        selected, settings, conninfo, workers=settings.load_workers, run_id=context.run_id
+    )
+    for contract in selected:
+        if contract.table not in results:
+            continue
+        for result in results[contract.table]:
             context.log.info(
                 f"{result.source_file}: {result.status}, {result.rows_read} read, "
                 f"{result.rows_rejected} rejected in {result.duration_seconds:.2f}s"
             )
-
-        results = load_source(
-            contract, settings, conninfo, progress=progress, run_id=context.run_id
-        )
-        table_rows, rejected_rows = _table_rows(conninfo, contract)
-        metadata = _metadata(results, table_rows, rejected_rows)
-        preview = _rejected_preview(
-            conninfo, contract, [r.batch_id for r in results if r.rows_rejected]
-        )
-        if preview:
-            metadata["rejected_preview"] = dg.MetadataValue.md(preview)
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _raw_asset
+        yield _materialization(contract, results[contract.table], conninfo)
+    if errors:
+        with retry_transient(context):  # a server that went away: retry the step
+            raise next(iter(errors.values()))
 
 
-raw_assets = [build_raw_asset(contract) for contract in CONTRACTS]
+def _materialization(
+    contract: SourceContract, results: list[LoadResult], conninfo: str
+) -> dg.MaterializeResult:
+    table_rows, rejected_rows = _table_rows(conninfo, contract)
+    metadata = _metadata(results, table_rows, rejected_rows)
+    preview = _rejected_preview(
+        conninfo, contract, [r.batch_id for r in results if r.rows_rejected]
+    )
+    if preview:
+        metadata["rejected_preview"] = dg.MetadataValue.md(preview)
+    return dg.MaterializeResult(asset_key=dg.AssetKey(["raw", contract.table]), metadata=metadata)
+
+
+raw_assets = [raw_extracts]

@@ -31,20 +31,20 @@ CHILD = """
 import dataclasses, json, resource, sys, time
 from pathlib import Path
 from orchestration.contracts import CONTRACTS
-from orchestration.loader import load_source
+from orchestration.loader import load_sources
 from orchestration.settings import get_settings
 settings = get_settings()
-folder = Path(sys.argv[1])
-timings = {}
-for contract in CONTRACTS:
-    bench = dataclasses.replace(contract, table="bench_" + contract.table)
-    started = time.perf_counter()
-    (result,) = load_source(bench, settings, settings.role_url("loader"),
-                            files=[folder / contract.file_name])
-    timings[contract.table] = [time.perf_counter() - started, result.rows_read,
-                               result.rows_rejected]
+folder, workers = Path(sys.argv[1]), int(sys.argv[2])
+bench = dataclasses.replace(settings, landing_dir=folder, sample_dir=folder)
+contracts = [dataclasses.replace(c, table="bench_" + c.table) for c in CONTRACTS]
+started = time.perf_counter()
+results, errors = load_sources(contracts, bench, settings.role_url("loader"), workers=workers)
+wall = time.perf_counter() - started
+assert not errors, errors
+timings = {table[len("bench_"):]: [r[0].duration_seconds, r[0].rows_read, r[0].rows_rejected]
+           for table, r in results.items()}
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"timings": timings, "peak_mb": peak_kb / 1024}))
+print(json.dumps({"timings": timings, "wall": wall, "peak_mb": peak_kb / 1024}))
 """
 
 
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--orders", type=int, default=1_000_000, help="scale (default 1M)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="sources loaded side by side (default 2)"
+    )
     args = parser.parse_args(argv)
 
     settings = ensure_warehouse(get_settings())
@@ -130,13 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         reference = server_copy(admin, folder, server_side=settings.embedded)
     print("project loader ...", flush=True)
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(folder)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(folder), str(args.workers)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     loader = json.loads(child.stdout.strip().splitlines()[-1])
     with connect("admin", settings, autocommit=True) as admin:
         drop_bench_tables(admin)
 
     print(f"\n{args.orders:,} orders, {size / 1e6:,.0f} MB in 9 files ({folder})\n")
+    print("per file: each file's own load time (files load side by side, so these overlap)")
     header = f"{'file':<36}{'rows':>12}{'COPY rows/s':>14}{'loader rows/s':>15}{'ratio':>8}"
     print(header)
     print("-" * len(header))
@@ -154,15 +161,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{contract.file_name:<36}{rows:>12,}{rows / copy_s:>14,.0f}"
             f"{rows / loader_s:>15,.0f}{copy_s / loader_s:>8.2f}"
         )
+    wall = loader["wall"]
     print("-" * len(header))
     print(
-        f"{'all files':<36}{total_rows:>12,.0f}{total_rows / total_copy:>14,.0f}"
+        f"{'all files, one at a time':<36}{total_rows:>12,.0f}{total_rows / total_copy:>14,.0f}"
         f"{total_rows / total_loader:>15,.0f}{total_copy / total_loader:>8.2f}"
     )
     print(
-        f"\nserver COPY {total_copy:.1f}s, loader {total_loader:.1f}s, "
-        f"ratio {total_copy / total_loader:.2f} (target >= 0.8); "
-        f"loader peak memory {loader['peak_mb']:.0f} MB"
+        f"{f'all files, {args.workers} side by side':<36}{total_rows:>12,.0f}"
+        f"{total_rows / total_copy:>14,.0f}{total_rows / wall:>15,.0f}{total_copy / wall:>8.2f}"
+    )
+    print(
+        f"\nserver COPY, one file at a time: {total_copy:.1f}s; loader: {wall:.1f}s wall "
+        f"({total_loader:.1f}s of per-file work); throughput ratio {total_copy / wall:.2f} "
+        f"(target >= 0.8); loader peak memory {loader['peak_mb']:.0f} MB"
     )
     return 0
 
