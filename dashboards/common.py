@@ -155,3 +155,13 @@ def format_brl(value: float | Decimal | None, decimals: int = 2) -> str:
     if text.startswith("-"):
         return f"-R$\u00a0{text[1:]}"
     return f"R$\u00a0{text}"
+
+
+def format_percent(value: float | Decimal | None, decimals: int = 1) -> str:
+    """Format a share (``0.9753``) as a Brazilian percentage: ``97,5%`` (``-`` when missing).
+
+    Used for the quality score and row validity, which the warehouse keeps as shares of 1.
+    """
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{format_number(Decimal(str(value)) * 100, decimals)}%"

@@ -144,10 +144,10 @@ def test_services_run_the_documented_commands_on_files_that_exist(services):
     workspace = f"{APP_DIR}/deploy/workspace.yaml"
     assert "dagster-webserver -h 0.0.0.0 -p 3000" in webserver and workspace in webserver
     assert "dagster-daemon run" in daemon and workspace in daemon
-    assert "marimo run dashboards/executive.py" in dashboards
-    assert "--host 0.0.0.0 --port 2718 --headless" in dashboards
+    assert "python -m orchestration dashboards --host 0.0.0.0 --port 2718" in dashboards
     assert (ROOT / "deploy" / "workspace.yaml").is_file()
     assert (ROOT / "dashboards" / "executive.py").is_file()
+    assert (ROOT / "dashboards" / "index.py").is_file()
 
 
 def test_no_literal_secrets(compose, services):
