@@ -99,12 +99,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.definitions import defs
 
     print("• materializing every asset (loading, dbt build, checks)", flush=True)
+    from orchestration.schedules import FULL_REFRESH_CONFIG
+
     job = defs.resolve_job_def("build_everything")
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if args.full_refresh:
+        run_config.update(FULL_REFRESH_CONFIG)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config=run_config,
         )
         from orchestration.checks.history import record_run
 
@@ -285,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="load new extracts, build every asset, run every check, print a summary"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental facts from scratch (dbt build --full-refresh)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -14,6 +14,19 @@ build_everything = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+FULL_REFRESH_CONFIG = {"ops": {"olist_dbt_models": {"config": {"full_refresh": True}}}}
+
+full_refresh = dg.define_asset_job(
+    "full_refresh",
+    selection=dg.AssetSelection.all(),
+    config=FULL_REFRESH_CONFIG,
+    description=(
+        "Load new extracts, rebuild every dbt model from scratch (incremental facts too) and "
+        "run every check. Use after a re-delivered file dropped rows, or a model change."
+    ),
+    executor_def=dg.in_process_executor,
+)
+
 nightly = dg.ScheduleDefinition(
     name="nightly_build",
     job=build_everything,

@@ -37,17 +37,28 @@ class OlistTranslator(DagsterDbtTranslator):
 translator = OlistTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt step (set it in the launchpad, or run the full_refresh job)."""
+
+    full_refresh: bool = False  # rebuild the incremental facts from scratch
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
 )
 def olist_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
 ):
     """Build the selected models and run their tests (dbt build).
 
+    Incremental facts process only new batches; ``full_refresh`` rebuilds them from scratch.
     A warehouse that restarts mid-build makes dbt fail with connection errors: the step is
     retried with backoff (dbt build is idempotent). A failing model or test fails at once.
     """
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
     with retry_transient(context):
         warehouse.ready()
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(args, context=context).stream()

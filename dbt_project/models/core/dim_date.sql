@@ -1,81 +1,18 @@
-{#- Every date the facts use, whole years, with Brazilian national holidays: the fixed dates
-    plus Carnival (Monday and Tuesday) and Good Friday, which move with Easter. -#}
+{#- Every date the facts use, whole years (int_dates_spanned), with Brazilian national
+    holidays (int_holidays_brazil). -#}
 with
 
-digits as (
-    select 0 as digit union all select 1 union all select 2 union all select 3
-    union all select 4 union all select 5 union all select 6 union all select 7
-    union all select 8 union all select 9
-),
-
-numbers as (
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit
-        + 10000 * tenthousands.digit as n
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
-    cross join digits as tenthousands
-),
-
-used_dates as (
-    select cast(order_purchase_timestamp as date) as date_day from {{ ref('stg_olist__orders') }}
-    union all
-    select order_estimated_delivery_date from {{ ref('stg_olist__orders') }}
-    union all
-    select cast(order_delivered_customer_at as date) from {{ ref('stg_olist__orders') }}
-    union all
-    select cast(shipping_limit_at as date) from {{ ref('stg_olist__order_items') }}
-    union all
-    select cast(review_answered_at as date) from {{ ref('stg_olist__order_reviews') }}
-),
-
-bounds as (
-    select
-        make_date(cast(min(extract(year from date_day)) as {{ dbt.type_int() }}), 1, 1)
-            as first_day,
-        make_date(cast(max(extract(year from date_day)) as {{ dbt.type_int() }}), 12, 31)
-            as last_day
-    from used_dates
-),
-
 spine as (
-    select cast({{ dbt.dateadd('day', 'numbers.n', 'bounds.first_day') }} as date) as date_day
-    from numbers
-    cross join bounds
-    where numbers.n <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+    select * from {{ ref('int_dates_spanned') }}
 ),
 
-years as (
-    select distinct cast(extract(year from date_day) as {{ dbt.type_int() }}) as year
-    from spine
-),
-
-easter as (
-    select year, {{ easter_sunday('year') }} as easter_sunday
-    from years
-),
-
+{#- Two holidays on one date (Good Friday on Tiradentes, as in 2000) keep one row per date. -#}
 holidays as (
-    select make_date(year, 1, 1) as holiday_date, 'Confraternização Universal' as holiday_name
-    from years
-    union all select make_date(year, 4, 21), 'Tiradentes' from years
-    union all select make_date(year, 5, 1), 'Dia do Trabalho' from years
-    union all select make_date(year, 9, 7), 'Independência do Brasil' from years
-    union all select make_date(year, 10, 12), 'Nossa Senhora Aparecida' from years
-    union all select make_date(year, 11, 2), 'Finados' from years
-    union all select make_date(year, 11, 15), 'Proclamação da República' from years
-    union all select make_date(year, 11, 20), 'Consciência Negra' from years where year >= 2024
-    union all select make_date(year, 12, 25), 'Natal' from years
-    union all
-    select cast({{ dbt.dateadd('day', '-48', 'easter_sunday') }} as date), 'Carnaval (segunda)'
-    from easter
-    union all
-    select cast({{ dbt.dateadd('day', '-47', 'easter_sunday') }} as date), 'Carnaval (terça)'
-    from easter
-    union all
-    select cast({{ dbt.dateadd('day', '-2', 'easter_sunday') }} as date), 'Sexta-feira Santa'
-    from easter
+    select
+        brazil.holiday_date,
+        min(brazil.holiday_name) as holiday_name
+    from {{ ref('int_holidays_brazil') }} as brazil
+    group by brazil.holiday_date
 ),
 
 calendar as (
@@ -97,7 +34,14 @@ calendar as (
 )
 
 select
-    calendar.*,
+    calendar.date_day,
+    calendar.year,
+    calendar.quarter,
+    calendar.month,
+    calendar.day_of_month,
+    calendar.iso_week,
+    calendar.month_start,
+    calendar.day_of_week,
     case calendar.day_of_week
         when 1 then 'Monday' when 2 then 'Tuesday' when 3 then 'Wednesday'
         when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday' else 'Sunday'

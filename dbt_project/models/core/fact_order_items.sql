@@ -1,12 +1,20 @@
+{#- One row per order item (int_order_items_enriched). Incremental on batches: see
+    macros/incremental.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key=['order_id', 'order_item_id'],
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('stg_olist__orders') }}
+-- depends_on: {{ ref('stg_olist__order_items') }}
+-- depends_on: {{ ref('stg_olist__order_payments') }}
+-- depends_on: {{ ref('stg_olist__order_reviews') }}
+-- depends_on: {{ ref('stg_olist__customers') }}
 with
 
 items as (
-    select * from {{ ref('stg_olist__order_items') }}
-),
-
-orders as (
-    select order_id, order_date, is_counted, delivered_carrier_at
-    from {{ ref('int_orders_enriched') }}
+    select * from {{ ref('int_order_items_enriched') }}
 )
 
 select
@@ -14,13 +22,19 @@ select
     items.order_item_id,
     items.product_id,
     items.seller_id,
-    orders.order_date,
-    orders.is_counted,
+    items.customer_unique_id,
+    items.order_date,
+    items.is_counted,
     items.shipping_limit_at,
+    items.delivered_carrier_at,
     items.price,
     items.freight_value,
-    {{ money('items.price + items.freight_value', 12) }} as item_value,
-    orders.delivered_carrier_at > items.shipping_limit_at as is_late_shipment,
-    items.batch_id
+    items.item_value,
+    items.seller_revenue,
+    items.is_late_shipment,
+    items.batch_id,
+    items.last_batch_id
 from items
-inner join orders on items.order_id = orders.order_id
+{% if is_incremental() %}
+where items.order_id in ({{ orders_changed_since_watermark() }})
+{% endif %}

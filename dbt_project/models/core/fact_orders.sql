@@ -1,25 +1,50 @@
+{#- One row per order with the order-level business rules applied (int_orders_enriched).
+    Incremental on batches: see macros/incremental.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_id',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('stg_olist__orders') }}
+-- depends_on: {{ ref('stg_olist__order_items') }}
+-- depends_on: {{ ref('stg_olist__order_payments') }}
+-- depends_on: {{ ref('stg_olist__order_reviews') }}
+-- depends_on: {{ ref('stg_olist__customers') }}
+with
+
+orders as (
+    select * from {{ ref('int_orders_enriched') }}
+)
+
 select
-    order_id,
-    customer_unique_id,
-    customer_id,
-    order_status,
-    is_counted,
-    purchased_at,
-    order_date,
-    approved_at,
-    delivered_carrier_at,
-    delivered_customer_at,
-    estimated_delivery_date,
-    is_delivered,
-    delivery_days,
-    is_on_time,
-    days_late,
-    items,
-    items_value,
-    freight_value,
-    order_value,
-    payments,
-    payment_value,
-    review_score,
-    batch_id
-from {{ ref('int_orders_enriched') }}
+    orders.order_id,
+    orders.customer_unique_id,
+    orders.customer_id,
+    orders.customer_state,
+    orders.order_status,
+    orders.is_counted,
+    orders.purchased_at,
+    orders.order_date,
+    orders.approved_at,
+    orders.delivered_carrier_at,
+    orders.delivered_customer_at,
+    orders.estimated_delivery_date,
+    orders.is_delivered,
+    orders.delivery_days,
+    orders.is_on_time,
+    orders.days_late,
+    orders.days_to_ship,
+    orders.items,
+    orders.items_value,
+    orders.freight_value,
+    orders.order_value,
+    orders.payments,
+    orders.payment_value,
+    orders.review_score,
+    orders.batch_id,
+    orders.last_batch_id
+from orders
+{% if is_incremental() %}
+where orders.order_id in ({{ orders_changed_since_watermark() }})
+{% endif %}

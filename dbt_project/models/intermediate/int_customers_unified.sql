@@ -23,4 +23,4 @@ select
     customer_city,
     customer_state
 from ranked
-where recency_rank = 1
+where recency_rank <= 1  -- same as = 1; better row estimate (macros/olist.sql, latest_by_key)

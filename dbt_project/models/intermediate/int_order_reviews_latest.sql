@@ -1,24 +1,11 @@
-{#- An order with several reviews counts its latest: by answer timestamp, then creation date. -#}
-with ranked as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by
-                case when review_answered_at is null then 1 else 0 end,
-                review_answered_at desc,
-                case when review_creation_date is null then 1 else 0 end,
-                review_creation_date desc,
-                review_id desc
-        ) as review_rank
-    from {{ ref('stg_olist__order_reviews') }}
-)
-
+{#- The review that counts for each order (ranked in int_order_reviews_ranked). -#}
 select
     order_id,
     review_id,
     review_score,
     review_creation_date,
-    review_answered_at
-from ranked
-where review_rank = 1
+    review_answered_at,
+    order_reviews,
+    order_reviews_last_batch_id as last_batch_id
+from {{ ref('int_order_reviews_ranked') }}
+where is_latest

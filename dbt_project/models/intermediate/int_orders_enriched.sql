@@ -1,5 +1,7 @@
 {#- The order-level business rules of BUSINESS_RULES.md, written once: counted order, order
-    value (GMV), delivered, delivery days, on time, days late, the review that counts. -#}
+    value (GMV), delivered, delivery days, on time, days late, days to ship, the review that
+    counts. last_batch_id is the newest batch that contributed to the order (its own row,
+    customer, items, payments or reviews): the incremental facts key on it. -#}
 with
 
 orders as (
@@ -7,7 +9,12 @@ orders as (
 ),
 
 customers as (
-    select customer_id, customer_unique_id from {{ ref('stg_olist__customers') }}
+    select
+        customer_id,
+        customer_unique_id,
+        customer_state,
+        batch_id
+    from {{ ref('stg_olist__customers') }}
 ),
 
 items as (
@@ -27,6 +34,7 @@ joined as (
         orders.order_id,
         customers.customer_unique_id,
         orders.customer_id,
+        customers.customer_state,
         orders.order_status,
         orders.order_status not in ('canceled', 'unavailable') as is_counted,
         orders.order_purchase_timestamp as purchased_at,
@@ -44,7 +52,14 @@ joined as (
         coalesce(payments.payments, 0) as payments,
         {{ money('coalesce(payments.payment_value, 0)') }} as payment_value,
         reviews.review_score,
-        orders.batch_id
+        orders.batch_id,
+        greatest(
+            orders.batch_id,
+            coalesce(customers.batch_id, orders.batch_id),
+            coalesce(items.last_batch_id, orders.batch_id),
+            coalesce(payments.last_batch_id, orders.batch_id),
+            coalesce(reviews.last_batch_id, orders.batch_id)
+        ) as last_batch_id
     from orders
     left join customers on orders.customer_id = customers.customer_id
     left join items on orders.order_id = items.order_id
@@ -66,5 +81,9 @@ select
                 0,
                 {{ dbt.datediff('estimated_delivery_date', 'cast(delivered_customer_at as date)', 'day') }}
             )
-    end as days_late
+    end as days_late,
+    case
+        when delivered_carrier_at is not null
+            then {{ fractional_days('purchased_at', 'delivered_carrier_at') }}
+    end as days_to_ship
 from joined

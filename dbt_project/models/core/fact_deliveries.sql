@@ -1,0 +1,54 @@
+{#- One row per delivered order (status delivered with a customer delivery time) with the
+    delivery rules of fact_orders and the lane it travelled: the state of the seller of its
+    first item (an order with several sellers counts once, on its first seller's lane) to
+    the customer's state at the time of the order. -#}
+with
+
+orders as (
+    select * from {{ ref('fact_orders') }}
+),
+
+first_items as (
+    select
+        items.order_id,
+        items.seller_id,
+        row_number() over (partition by items.order_id order by items.order_item_id) as item_rank
+    from {{ ref('fact_order_items') }} as items
+),
+
+order_sellers as (
+    select
+        items.order_id,
+        count(distinct items.seller_id) as sellers
+    from {{ ref('fact_order_items') }} as items
+    group by items.order_id
+),
+
+sellers as (
+    select * from {{ ref('dim_seller') }}
+)
+
+select
+    orders.order_id,
+    orders.customer_unique_id,
+    first_items.seller_id,
+    orders.order_date,
+    cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
+    cast(orders.delivered_customer_at as date) as delivered_date,
+    orders.purchased_at,
+    orders.delivered_carrier_at,
+    orders.delivered_customer_at,
+    orders.estimated_delivery_date,
+    orders.delivery_days,
+    orders.is_on_time,
+    orders.days_late,
+    orders.days_to_ship,
+    coalesce(sellers.seller_state, 'unknown') as seller_state,
+    coalesce(orders.customer_state, 'unknown') as customer_state,
+    cast(coalesce(order_sellers.sellers, 0) as {{ dbt.type_int() }}) as sellers
+from orders
+left join first_items
+    on orders.order_id = first_items.order_id and first_items.item_rank = 1
+left join order_sellers on orders.order_id = order_sellers.order_id
+left join sellers on first_items.seller_id = sellers.seller_id
+where orders.is_delivered

@@ -1,0 +1,36 @@
+{#- Every review, ranked within its order: the latest (by answer timestamp, then creation
+    date) is the one that counts (BUSINESS_RULES.md, Products, sellers, reviews). -#}
+with
+
+reviews as (
+    select * from {{ ref('stg_olist__order_reviews') }}
+),
+
+ranked as (
+    select
+        reviews.review_id,
+        reviews.order_id,
+        reviews.review_score,
+        reviews.review_comment_title,
+        reviews.review_comment_message,
+        reviews.review_creation_date,
+        reviews.review_answered_at,
+        reviews.batch_id,
+        row_number() over (
+            partition by reviews.order_id
+            order by
+                case when reviews.review_answered_at is null then 1 else 0 end,
+                reviews.review_answered_at desc,
+                case when reviews.review_creation_date is null then 1 else 0 end,
+                reviews.review_creation_date desc,
+                reviews.review_id desc
+        ) as review_rank,
+        count(*) over (partition by reviews.order_id) as order_reviews,
+        max(reviews.batch_id) over (partition by reviews.order_id) as order_reviews_last_batch_id
+    from reviews
+)
+
+select
+    *,
+    review_rank = 1 as is_latest
+from ranked

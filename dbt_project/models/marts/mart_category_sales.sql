@@ -1,0 +1,37 @@
+{#- Sales of counted orders per category shown to users (English, else Portuguese, else
+    'unknown': dim_product) and purchase month: GMV (price + freight), items, orders and the
+    average item price. -#}
+with
+
+items as (
+    select * from {{ ref('fact_order_items') }}
+),
+
+products as (
+    select * from {{ ref('dim_product') }}
+),
+
+categorised as (
+    select
+        coalesce(products.category, 'unknown') as category,
+        cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month,
+        items.order_id,
+        items.price,
+        items.freight_value,
+        items.item_value
+    from items
+    left join products on items.product_id = products.product_id
+    where items.is_counted
+)
+
+select
+    categorised.category,
+    categorised.order_month,
+    {{ money('sum(categorised.item_value)') }} as gmv,
+    {{ money('sum(categorised.price)') }} as items_value,
+    {{ money('sum(categorised.freight_value)') }} as freight_value,
+    cast(count(*) as bigint) as items,
+    cast(count(distinct categorised.order_id) as bigint) as orders,
+    {{ money('avg(categorised.price)', 12) }} as avg_price
+from categorised
+group by categorised.category, categorised.order_month

@@ -1,0 +1,26 @@
+{#- One row per person: segment, RFM scores and cell, order history, place and the average
+    review given. Rules live in dim_customer; this mart only selects and types them. -#}
+with
+
+customers as (
+    select * from {{ ref('dim_customer') }}
+)
+
+select
+    customers.customer_unique_id,
+    customers.customer_state,
+    customers.customer_city,
+    customers.segment,
+    customers.recency_days,
+    customers.recency_score,
+    customers.frequency_score,
+    customers.monetary_score,
+    customers.rfm_cell,
+    cast(customers.counted_orders as bigint) as counted_orders,
+    {{ money('customers.lifetime_spend') }} as lifetime_spend,
+    customers.first_order_at,
+    customers.last_order_at,
+    cast({{ dbt.date_trunc('month', 'customers.first_counted_order_at') }} as date) as cohort_month,
+    cast(customers.avg_review_score as numeric(4, 2)) as avg_review_score,
+    customers.as_of_date
+from customers

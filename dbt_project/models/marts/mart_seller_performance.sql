@@ -1,0 +1,80 @@
+{#- One row per seller and purchase month with at least one item of a counted order: seller
+    revenue (price only), items, orders, the average score of the review that counts, the
+    on-time rate of the delivered orders, late shipments (carrier pick-up after the item's
+    shipping limit) and the average days from purchase to carrier pick-up. -#}
+with
+
+items as (
+    select
+        items.seller_id,
+        cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month,
+        items.order_id,
+        items.seller_revenue,
+        items.freight_value,
+        items.is_late_shipment
+    from {{ ref('fact_order_items') }} as items
+    where items.is_counted
+),
+
+orders as (
+    select * from {{ ref('fact_orders') }}
+),
+
+sellers as (
+    select * from {{ ref('dim_seller') }}
+),
+
+item_totals as (
+    select
+        items.seller_id,
+        items.order_month,
+        sum(items.seller_revenue) as seller_revenue,
+        sum(items.freight_value) as freight_value,
+        count(*) as items,
+        sum(case when items.is_late_shipment then 1 else 0 end) as late_shipments
+    from items
+    group by items.seller_id, items.order_month
+),
+
+seller_orders as (
+    select distinct
+        items.seller_id,
+        items.order_month,
+        items.order_id
+    from items
+),
+
+order_totals as (
+    select
+        seller_orders.seller_id,
+        seller_orders.order_month,
+        count(*) as orders,
+        avg(cast(orders.review_score as numeric(6, 2))) as avg_review_score,
+        sum(case when orders.is_delivered then 1 else 0 end) as delivered_orders,
+        avg(case when orders.is_delivered then case when orders.is_on_time then 1.0 else 0.0 end end)
+            as on_time_rate,
+        avg(orders.days_to_ship) as avg_days_to_ship
+    from seller_orders
+    inner join orders on seller_orders.order_id = orders.order_id
+    group by seller_orders.seller_id, seller_orders.order_month
+)
+
+select
+    item_totals.seller_id,
+    item_totals.order_month,
+    sellers.seller_state,
+    sellers.seller_city,
+    {{ money('item_totals.seller_revenue') }} as seller_revenue,
+    {{ money('item_totals.freight_value') }} as freight_value,
+    cast(item_totals.items as bigint) as items,
+    cast(order_totals.orders as bigint) as orders,
+    cast(order_totals.avg_review_score as numeric(4, 2)) as avg_review_score,
+    cast(order_totals.delivered_orders as bigint) as delivered_orders,
+    cast(order_totals.on_time_rate as numeric(6, 4)) as on_time_rate,
+    cast(item_totals.late_shipments as bigint) as late_shipments,
+    cast(order_totals.avg_days_to_ship as numeric(8, 2)) as avg_days_to_ship
+from item_totals
+inner join order_totals
+    on item_totals.seller_id = order_totals.seller_id
+    and item_totals.order_month = order_totals.order_month
+left join sellers on item_totals.seller_id = sellers.seller_id

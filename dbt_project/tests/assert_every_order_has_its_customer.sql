@@ -1,0 +1,11 @@
+{#- Every order in fact_orders belongs to a person in dim_customer (a customer_id with no
+    customer row would leave customer_unique_id empty). -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fact_orders'}}}) }}
+select
+    orders.order_id,
+    orders.customer_id,
+    orders.customer_unique_id
+from {{ ref('fact_orders') }} as orders
+left join {{ ref('dim_customer') }} as customers
+    on orders.customer_unique_id = customers.customer_unique_id
+where customers.customer_unique_id is null

@@ -1,0 +1,51 @@
+{#- Reconciliation: counted orders, their GMV and their items in fact_orders equal the same
+    totals computed straight from the raw extracts (latest version of each key, text cast
+    here), bypassing staging and intermediate models. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fact_orders'}}}) }}
+with
+
+raw_orders as (
+    {{ latest_by_key(source('olist', 'olist_orders'), ['order_id']) }}
+),
+
+raw_items as (
+    {{ latest_by_key(source('olist', 'olist_order_items'), ['order_id', 'order_item_id']) }}
+),
+
+counted as (
+    select raw_orders.order_id
+    from raw_orders
+    where raw_orders.order_status not in ('canceled', 'unavailable')
+),
+
+raw_totals as (
+    select
+        (select count(*) from counted) as counted_orders,
+        sum(cast(raw_items.price as numeric(14, 2)) + cast(raw_items.freight_value as numeric(14, 2)))
+            as gmv,
+        count(*) as items
+    from raw_items
+    inner join counted on raw_items.order_id = counted.order_id
+),
+
+fact_totals as (
+    select
+        sum(case when orders.is_counted then 1 else 0 end) as counted_orders,
+        sum(case when orders.is_counted then orders.order_value else 0 end) as gmv,
+        sum(case when orders.is_counted then orders.items else 0 end) as items
+    from {{ ref('fact_orders') }} as orders
+)
+
+select
+    raw_totals.counted_orders as raw_counted_orders,
+    fact_totals.counted_orders as fact_counted_orders,
+    raw_totals.gmv as raw_gmv,
+    fact_totals.gmv as fact_gmv,
+    raw_totals.items as raw_items,
+    fact_totals.items as fact_items
+from raw_totals
+cross join fact_totals
+where
+    raw_totals.counted_orders <> fact_totals.counted_orders
+    or coalesce(raw_totals.gmv, 0) <> coalesce(fact_totals.gmv, 0)
+    or raw_totals.items <> fact_totals.items

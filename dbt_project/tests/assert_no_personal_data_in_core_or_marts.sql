@@ -1,0 +1,49 @@
+{#- Privacy (LGPD): no e-mail address or phone number reaches core or marts. Every text
+    column of every model and snapshot in those schemas is scanned (the list comes from the
+    project graph, so new models are covered without editing this test). One row per
+    column that still holds a match. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fact_reviews'}}}) }}
+-- depends_on: {{ ref('mart_executive_dashboard') }}
+-- depends_on: {{ ref('mart_customer_analytics') }}
+-- depends_on: {{ ref('mart_cohort_retention') }}
+-- depends_on: {{ ref('mart_seller_performance') }}
+-- depends_on: {{ ref('mart_delivery_performance') }}
+-- depends_on: {{ ref('mart_category_sales') }}
+-- depends_on: {{ ref('dim_geolocation') }}
+-- depends_on: {{ ref('fact_payments') }}
+-- depends_on: {{ ref('fact_reviews') }}
+{%- set email = '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}' -%}
+{#- A phone number: area code and 8 or 9 digits, or a hyphenated local number; standing
+    alone, so that hex ids and 8-digit zip codes (a real quirk of seller_city) do not match. -#}
+{%- set phone = '(^|[^0-9A-Za-z])([(]?[0-9]{2}[)]?[ ]?9?[0-9]{4}[ -]?[0-9]{4}|[0-9]{4,5}-[0-9]{4})([^0-9A-Za-z]|$)' -%}
+{%- set scans = [] -%}
+{%- if execute -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type in ['model', 'snapshot'] and node.schema in ['core', 'marts'] -%}
+        {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+        {%- if relation is not none -%}
+            {%- for column in adapter.get_columns_in_relation(relation) if column.is_string() -%}
+                {%- do scans.append(
+                    "select '" ~ node.schema ~ "." ~ node.alias ~ "' as relation_name, '"
+                    ~ column.name ~ "' as column_name, count(*) as matches from " ~ relation
+                    ~ " where " ~ regex_matches(adapter.quote(column.name), email)
+                    ~ " or " ~ regex_matches(adapter.quote(column.name), phone)
+                ) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif %}
+with scans as (
+{%- if scans %}
+    {{ scans | join('\n    union all\n    ') }}
+{%- else %}
+    select 'none' as relation_name, 'none' as column_name, 0 as matches
+{%- endif %}
+)
+
+select
+    scans.relation_name,
+    scans.column_name,
+    scans.matches
+from scans
+where scans.matches > 0
