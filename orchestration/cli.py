@@ -111,10 +111,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise_on_error=False,
             run_config=run_config,
         )
-        from orchestration.checks.history import record_run
+        from orchestration.checks.history import latest, record_run
 
         record_run(instance, result.run_id, settings)
-    checks = result.get_asset_check_evaluations()
+    checks = latest(result.get_asset_check_evaluations())
     failed = [c for c in checks if not c.passed]
     print()
     print(

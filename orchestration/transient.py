@@ -16,8 +16,19 @@ import psycopg
 MAX_RETRIES = 4
 FIRST_WAIT_SECONDS = 2.0
 
-# SQLSTATEs of a server going away or not there yet (class 08 and admin/crash shutdown)
-_TRANSIENT_STATES = {"08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03"}
+# SQLSTATEs of a server going away or not there yet (class 08 and admin/crash shutdown), and of
+# a deadlock, which PostgreSQL resolves by cancelling one side: the retry then goes through
+_TRANSIENT_STATES = {
+    "08000",
+    "08001",
+    "08003",
+    "08004",
+    "08006",
+    "57P01",
+    "57P02",
+    "57P03",
+    "40P01",
+}
 # what dbt and libpq print for the same situations
 _TRANSIENT_PHRASES = (
     "could not connect to server",
@@ -30,6 +41,7 @@ _TRANSIENT_PHRASES = (
     "the database system is in recovery mode",
     "no such file or directory\n\tis the server running",
     "connection already closed",
+    "deadlock detected",
 )
 
 

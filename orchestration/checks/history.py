@@ -100,12 +100,24 @@ def evaluations(instance: dg.DagsterInstance, run_id: str) -> list[tuple[Any, An
     ]
 
 
+def latest(items: list, evaluation_of=lambda item: item) -> list:
+    """The last evaluation of each check: a retried step reports its checks again.
+
+    ``items`` are in event order; ``evaluation_of`` finds the evaluation in an item.
+    """
+    last = {}
+    for item in items:
+        evaluation = evaluation_of(item)
+        last[(evaluation.asset_key, evaluation.check_name)] = item
+    return list(last.values())
+
+
 def record_run(instance: dg.DagsterInstance, run_id: str, settings: Settings | None = None) -> int:
     """Copy one run's check evaluations into ops.check_results; returns how many."""
     settings = settings or get_settings()
     run = instance.get_run_by_id(run_id)
     rows = []
-    for evaluation, entry in evaluations(instance, run_id):
+    for evaluation, entry in latest(evaluations(instance, run_id), lambda pair: pair[0]):
         metadata = {key: _plain(value) for key, value in evaluation.metadata.items()}
         failing = next((metadata[k] for k in _COUNT_KEYS if k in metadata), None)
         rows.append(

@@ -42,3 +42,7 @@ def test_cause_chain_is_followed():
             raise RuntimeError("load failed") from inner
     except RuntimeError as outer:
         assert is_transient(outer)
+
+
+def test_a_deadlock_is_retried():
+    assert is_transient(psycopg.errors.DeadlockDetected("deadlock detected"))
