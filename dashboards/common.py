@@ -165,3 +165,24 @@ def format_percent(value: float | Decimal | None, decimals: int = 1) -> str:
     if value is None or pd.isna(value):
         return "-"
     return f"{format_number(Decimal(str(value)) * 100, decimals)}%"
+
+
+def load(sql: str, params: dict | None, url: str) -> pd.DataFrame:
+    """Run one query for a dashboard cell; if the data cannot be read, stop the cell with a
+    callout.
+
+    The callout replaces a traceback: it says what went wrong and what to do, and the cells
+    that depend on this one do not run.
+    """
+    import marimo as mo
+
+    try:
+        return query(sql, params, url=url)
+    except DashboardDataError as exc:
+        title = (
+            "The warehouse is not reachable"
+            if isinstance(exc, DatabaseUnavailable)
+            else "The dashboard data is not ready"
+        )
+        mo.stop(True, mo.callout(mo.md(str(exc)), kind="danger", title=title))
+        raise  # mo.stop always raises; this keeps the return type honest

@@ -20,32 +20,11 @@ with app.setup(hide_code=True):
     import pandas as pd
 
     from dashboards.common import (
-        DashboardDataError,
-        DatabaseUnavailable,
         format_brl,
         format_number,
-        query,
+        load,
     )
     from orchestration.settings import get_settings
-
-
-@app.function
-def load(sql: str, params: dict | None, url: str) -> pd.DataFrame:
-    """Run one query for a cell; if the data cannot be read, stop the cell with a callout.
-
-    The callout replaces a traceback: it says what went wrong and what to do, and the cells
-    that depend on this one do not run.
-    """
-    try:
-        return query(sql, params, url=url)
-    except DashboardDataError as exc:
-        title = (
-            "The warehouse is not reachable"
-            if isinstance(exc, DatabaseUnavailable)
-            else "The dashboard data is not ready"
-        )
-        mo.stop(True, mo.callout(mo.md(str(exc)), kind="danger", title=title))
-        raise  # mo.stop always raises; this keeps the return type honest
 
 
 @app.cell(hide_code=True)
