@@ -77,3 +77,32 @@ def admin(settings, empty_warehouse):
 
     with connect("admin", settings, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def own_database(settings, empty_warehouse):
+    """For tests that run the platform's commands in subprocesses: a fresh database of their
+    own on the embedded server. ``own_database(name, dagster_home, **variables)`` returns the
+    environment for the subprocesses and the owner's URL of that database."""
+    import psycopg
+    from psycopg import sql
+
+    def make(name: str, dagster_home: Path, **variables: str) -> tuple[dict[str, str], str]:
+        if not settings.embedded:
+            pytest.skip("runs its own database on the embedded server")
+        server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+        env = {
+            **os.environ,
+            "OLIST_DATABASE": name,
+            "DAGSTER_HOME": str(dagster_home),
+            "OLIST_LOCAL_DIR": str(settings.local_dir),
+            **variables,
+        }
+        env.pop("DATABASE_URL", None)
+        return env, settings.admin_url.replace(f"/{settings.database_name}?", f"/{name}?")
+
+    return make

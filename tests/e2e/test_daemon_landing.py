@@ -31,12 +31,7 @@ def wait_for(predicate, timeout: float, what: str):
         time.sleep(2)
 
 
-def test_landing_folder_is_picked_up_by_the_daemon(settings, empty_warehouse, tmp_path):
-    if not settings.embedded:
-        pytest.skip("runs its own database on the embedded server")
-    server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
+def test_landing_folder_is_picked_up_by_the_daemon(own_database, tmp_path):
     landing, home = tmp_path / "landing", tmp_path / "dagster"
     landing.mkdir()
     home.mkdir()
@@ -44,13 +39,7 @@ def test_landing_folder_is_picked_up_by_the_daemon(settings, empty_warehouse, tm
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "OLIST_DATABASE": DATABASE,
-        "LANDING_DIR": str(landing),
-        "DAGSTER_HOME": str(home),
-    }
-    env.pop("DATABASE_URL", None)
+    env, url = own_database(DATABASE, home, LANDING_DIR=str(landing))
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration", "dev", "--port", str(port)],
         env=env,
@@ -58,7 +47,6 @@ def test_landing_folder_is_picked_up_by_the_daemon(settings, empty_warehouse, tm
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    url = settings.admin_url.replace(f"/{settings.database_name}?", f"/{DATABASE}?")
 
     def query(sql: str, params=None):
         try:

@@ -3,7 +3,6 @@ nothing lost and nothing duplicated."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -26,20 +25,10 @@ def count_file_records(path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
-def test_run_survives_a_database_restart_during_dbt(settings, empty_warehouse, tmp_path):
-    if not settings.embedded:
-        pytest.skip("restarts the embedded server")
-    server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
+def test_run_survives_a_database_restart_during_dbt(settings, own_database, tmp_path):
     (tmp_path / "landing").mkdir()
-    env = {
-        **os.environ,
-        "OLIST_DATABASE": DATABASE,
-        "LANDING_DIR": str(tmp_path / "landing"),
-        "DAGSTER_HOME": str(tmp_path / "dagster"),
-    }
-    env.pop("DATABASE_URL", None)
+    env, url = own_database(DATABASE, tmp_path / "dagster", LANDING_DIR=str(tmp_path / "landing"))
+    server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration", "run"],
         env=env,
@@ -71,7 +60,6 @@ def test_run_survives_a_database_restart_during_dbt(settings, empty_warehouse, t
     assert "transient database failure" in output, "the restart did not hit the run"
     assert ", 0 failed" in output
 
-    url = settings.admin_url.replace(f"/{settings.database_name}?", f"/{DATABASE}?")
     with psycopg.connect(url) as conn:
         for contract in CONTRACTS:
             (rows,) = conn.execute(f"select count(*) from raw.{contract.table}").fetchone()

@@ -11,7 +11,6 @@ incremental state. Runs in its own database.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -42,28 +41,17 @@ for contract in CONTRACTS:
 
 
 @pytest.fixture(scope="module")
-def pipeline(settings, tmp_path_factory):
-    if not settings.embedded:
-        pytest.skip("runs its own database on the embedded server")
-    from orchestration.database import ensure_warehouse
-
-    ensure_warehouse(settings)  # the server is up (the test database is left alone)
+def pipeline(own_database, tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     landing, incoming = root / "landing", root / "incoming"
     landing.mkdir()
-    admin_url = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-    env = {
-        **os.environ,
-        "OLIST_DATABASE": DATABASE,
-        "LANDING_DIR": str(landing),
-        "DAGSTER_HOME": str(root / "dagster"),
-        "OLIST_LOCAL_DIR": str(settings.local_dir),
+    env, url = own_database(
+        DATABASE,
+        root / "dagster",
+        LANDING_DIR=str(landing),
         # dbt commands of this test write their artifacts here, not in dbt_project/target
-        "DBT_TARGET_PATH": str(root / "dbt-target"),
-    }
-    env.pop("DATABASE_URL", None)
+        DBT_TARGET_PATH=str(root / "dbt-target"),
+    )
 
     def run(*args: str) -> str:
         done = subprocess.run(
@@ -76,7 +64,6 @@ def pipeline(settings, tmp_path_factory):
     run("-c", LOAD_SCRIPT)
     run("-m", "orchestration", "dbt", "build")
     folders = generate_deltas(incoming, SAMPLE_ORDERS, days=DAYS, seed=SAMPLE_SEED)
-    url = settings.admin_url.replace(f"/{settings.database_name}?", f"/{DATABASE}?")
     with psycopg.connect(url, autocommit=True) as conn:
         yield conn, folders, landing, run
         conn.execute(

@@ -4,7 +4,6 @@ change in a delta flows through staging (latest version by batch) to the facts a
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -23,23 +22,11 @@ SAMPLE_ORDERS, SAMPLE_SEED = 3000, 42  # how data/sample was generated (make sam
 
 
 @pytest.fixture(scope="module")
-def nightly(settings, empty_warehouse, tmp_path_factory):
-    if not settings.embedded:
-        pytest.skip("runs its own database on the embedded server")
+def nightly(own_database, tmp_path_factory):
     root = tmp_path_factory.mktemp("nightly")
     landing = root / "landing"
     landing.mkdir()
-    admin = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-    env = {
-        **os.environ,
-        "OLIST_DATABASE": DATABASE,
-        "LANDING_DIR": str(landing),
-        "DAGSTER_HOME": str(root / "dagster"),
-        "OLIST_LOCAL_DIR": str(settings.local_dir),
-    }
-    env.pop("DATABASE_URL", None)
+    env, url = own_database(DATABASE, root / "dagster", LANDING_DIR=str(landing))
 
     def run() -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -55,7 +42,6 @@ def nightly(settings, empty_warehouse, tmp_path_factory):
     folders = generate_deltas(landing, SAMPLE_ORDERS, days=3, seed=SAMPLE_SEED)
     second = run()
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    url = settings.admin_url.replace(f"/{settings.database_name}?", f"/{DATABASE}?")
     with psycopg.connect(url, autocommit=True) as conn:
         yield conn, folders, second.stdout
 

@@ -5,7 +5,6 @@ score drops by what failed."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,23 +19,15 @@ from orchestration.generator import generate
 pytestmark = pytest.mark.e2e
 
 
-def run_pipeline(settings, root: Path, database: str, defects: tuple[str, ...]):
+def run_pipeline(own_database, root: Path, database: str, defects: tuple[str, ...]):
     """Generate the sample with defects planted and run `python -m orchestration run` on it."""
     data = root / "data"
     generate(data, 3000, 42)
     planted = plant(data, defects)
     (root / "landing").mkdir()
-    admin = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {database} with (force)")
-    env = {
-        **os.environ,
-        "OLIST_DATABASE": database,
-        "SAMPLE_DIR": str(data),
-        "LANDING_DIR": str(root / "landing"),
-        "DAGSTER_HOME": str(root / "dagster"),
-    }
-    env.pop("DATABASE_URL", None)
+    env, url = own_database(
+        database, root / "dagster", SAMPLE_DIR=str(data), LANDING_DIR=str(root / "landing")
+    )
     process = subprocess.run(
         [sys.executable, "-m", "orchestration", "run"],
         env=env,
@@ -44,7 +35,6 @@ def run_pipeline(settings, root: Path, database: str, defects: tuple[str, ...]):
         text=True,
         timeout=600,
     )
-    url = settings.admin_url.replace(f"/{settings.database_name}?", f"/{database}?")
     conn = psycopg.connect(url, autocommit=True)
     (run_id,) = conn.execute("select max(run_id) from ops.check_results").fetchone()
     return process, planted, conn, run_id
@@ -60,12 +50,10 @@ def failed_checks(conn, run_id) -> dict[tuple[str, str], tuple]:
 
 
 @pytest.fixture(scope="module")
-def defect_run(settings, empty_warehouse, tmp_path_factory):
-    if not settings.embedded:
-        pytest.skip("runs its own database on the embedded server")
+def defect_run(own_database, tmp_path_factory):
     non_blocking = tuple(d for d in DEFECTS if d != "duplicate_key")
     process, planted, conn, run_id = run_pipeline(
-        settings, tmp_path_factory.mktemp("defects"), "olist_test_defects", non_blocking
+        own_database, tmp_path_factory.mktemp("defects"), "olist_test_defects", non_blocking
     )
     yield process, planted, conn, run_id
     conn.close()
@@ -128,14 +116,10 @@ def test_quality_score_drops_by_the_failed_error_checks(defect_run, pipeline_run
     assert float(score) == round((executed - 2) / executed, 4)
 
 
-def test_error_on_a_raw_asset_blocks_everything_downstream(
-    settings, empty_warehouse, tmp_path_factory
-):
-    if not settings.embedded:
-        pytest.skip("runs its own database on the embedded server")
+def test_error_on_a_raw_asset_blocks_everything_downstream(own_database, tmp_path_factory):
     root = tmp_path_factory.mktemp("blocking")
     process, planted, conn, run_id = run_pipeline(
-        settings, root, "olist_test_blocking", ("duplicate_key",)
+        own_database, root, "olist_test_blocking", ("duplicate_key",)
     )
     with conn:
         failed = failed_checks(conn, run_id)
