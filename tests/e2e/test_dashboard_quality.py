@@ -212,13 +212,22 @@ def test_landing_page_links_the_dashboards_that_exist():
 
 def test_make_dashboards_serves_the_landing_page_and_every_app(warehouse: Any) -> None:
     """`make dashboards` (python -m orchestration dashboards): / is the landing page, and each
-    app of dashboards/ answers at /<file name>/."""
+    app of dashboards/ answers at /<file name>/ with its own title; no other path is served."""
     env = {"REPORTER_DATABASE_URL": warehouse.reporter_database_url}
+    apps = sorted(
+        path.stem
+        for path in LANDING.parent.glob("*.py")
+        if path.stem not in {"index", "common", "__init__"}
+    )
+    assert {"executive", "quality"} <= set(apps)
     with _serving(["orchestration", "dashboards"], env) as base:
-        pages = {path: _get(f"{base}{path}") for path in ("/", "/executive/", "/quality/")}
-        missing, _ = _get(f"{base}/customers/")
-    assert pages["/"][0] == 200 and "Marketplace dashboards" in pages["/"][1]
-    assert pages["/executive/"][0] == 200
-    assert "Marketplace: executive dashboard" in pages["/executive/"][1]
-    assert pages["/quality/"][0] == 200 and "Marketplace: data quality" in pages["/quality/"][1]
-    assert missing == 404  # a dashboard still to come is not served
+        landing = _get(f"{base}/")
+        pages = {app: _get(f"{base}/{app}/") for app in apps}
+        missing, _ = _get(f"{base}/no-such-dashboard/")
+    assert landing[0] == 200 and "Marketplace dashboards" in landing[1]
+    for app, (status, page) in pages.items():
+        assert status == 200, app
+        assert "Marketplace: " in page, app  # the app's own title, not an error page
+    assert "Marketplace: executive dashboard" in pages["executive"][1]
+    assert "Marketplace: data quality" in pages["quality"][1]
+    assert missing == 404
