@@ -1,0 +1,543 @@
+# marimo shows a cell's last bare expression as its output (not a useless expression):
+# ruff: noqa: B018
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="full", app_title="Marketplace: sellers dashboard")
+
+with app.setup(hide_code=True):
+    import sys
+    from pathlib import Path
+
+    # `marimo run dashboards/sellers.py` puts only this folder on sys.path; the shared helper
+    # (`dashboards.common`) and the settings (`orchestration`) are imported from the repo root.
+    _repo_root = str(Path(__file__).resolve().parent.parent)
+    if _repo_root not in sys.path:
+        sys.path.insert(0, _repo_root)
+
+    import altair as alt
+    import marimo as mo
+
+    from dashboards.common import (
+        format_brl,
+        format_number,
+        format_percent,
+        load,
+    )
+    from orchestration.settings import get_settings
+
+    # Chart numbers the Brazilian way (1.234,5), like the figures in the cards and tables.
+    BR_NUMBERS = {
+        "number": {
+            "decimal": ",",
+            "thousands": ".",
+            "grouping": [3],
+            "currency": ["R$\u00a0", ""],
+        }
+    }
+    # How many sellers the revenue chart shows (the table lists them all).
+    TOP_SELLERS_CHARTED = 15
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    # Sellers
+
+    Who sells the most, and who keeps their promises, read from the monthly seller mart.
+    **Revenue** is the price of the seller's items in counted orders (canceled and
+    unavailable orders are left out; freight is not the seller's revenue). **On time** is the
+    share of the seller's delivered orders that reached the customer by the promised date; a
+    **late shipment** is an item handed to the carrier after its shipping limit. Months are
+    purchase months; amounts are in Brazilian reais (R$).
+    """)
+    return
+
+
+@app.cell
+def _():
+    # The read-only reporting connection (a test may pass its own value for this name).
+    reporter_url = get_settings().reporter_database_url
+    return (reporter_url,)
+
+
+@app.cell
+def _(reporter_url):
+    _choices = load(
+        """
+        select distinct order_month, seller_state
+        from marts.mart_seller_performance
+        """,
+        None,
+        reporter_url,
+    )
+    mo.stop(
+        _choices.empty,
+        mo.callout(
+            mo.md(
+                "`marts.mart_seller_performance` has no rows yet. Load data and run the "
+                "pipeline (`make run` locally, or materialize all assets in the Dagster UI)."
+            ),
+            kind="warn",
+            title="No data yet",
+        ),
+    )
+    months = sorted(_choices["order_month"].unique())
+    seller_states = sorted(_choices["seller_state"].dropna().unique())
+    return months, seller_states
+
+
+@app.cell
+def _(months):
+    month_from = mo.ui.dropdown(
+        options={f"{_month:%m/%Y}": _month for _month in months},
+        value=f"{months[0]:%m/%Y}",
+        label="From month",
+    )
+    return (month_from,)
+
+
+@app.cell
+def _(months):
+    month_to = mo.ui.dropdown(
+        options={f"{_month:%m/%Y}": _month for _month in months},
+        value=f"{months[-1]:%m/%Y}",
+        label="To month",
+    )
+    return (month_to,)
+
+
+@app.cell
+def _(seller_states):
+    state_filter = mo.ui.multiselect(
+        options=seller_states, label="Seller states (none picked: all)"
+    )
+    return (state_filter,)
+
+
+@app.cell
+def _(month_from, month_to, state_filter):
+    mo.hstack([month_from, month_to, state_filter], justify="start", gap=2, wrap=True)
+    return
+
+
+@app.cell
+def _(month_from, month_to, state_filter):
+    mo.stop(
+        month_from.value > month_to.value,
+        mo.callout(
+            mo.md(
+                f"**From** ({month_from.value:%m/%Y}) is after **To** "
+                f"({month_to.value:%m/%Y}). Pick a From month on or before the To month."
+            ),
+            kind="warn",
+            title="The months are the wrong way round",
+        ),
+    )
+    # The parameters of the page's queries; an empty list of states means all of them.
+    filters = {
+        "first_month": month_from.value,
+        "last_month": month_to.value,
+        "states": list(state_filter.value),
+    }
+    return (filters,)
+
+
+@app.cell
+def _(filters, reporter_url):
+    # One row per seller over the chosen months. The mart is monthly, so rates are rolled up
+    # weighted by the orders behind them, never as an average of monthly rates:
+    # - on time: the mart keeps each month's rate (4 decimals) and its delivered orders; rate x
+    #   delivered orders, rounded, gives back the month's orders on time exactly;
+    # - review score: each month's average weighs as many orders as the month had (the mart
+    #   does not keep how many of them were reviewed).
+    leaderboard = load(
+        """
+        select
+            cast(
+                row_number() over (order by sum(seller_revenue) desc, seller_id) as integer
+            ) as revenue_rank,
+            seller_id,
+            seller_state,
+            seller_city,
+            sum(seller_revenue) as seller_revenue,
+            cast(sum(items) as bigint) as items,
+            cast(sum(orders) as bigint) as orders,
+            sum(avg_review_score * orders)
+            / nullif(sum(case when avg_review_score is not null then orders end), 0)
+                as avg_review_score,
+            cast(sum(delivered_orders) as bigint) as delivered_orders,
+            cast(sum(round(on_time_rate * delivered_orders)) as bigint) as on_time_orders,
+            sum(round(on_time_rate * delivered_orders)) / nullif(sum(delivered_orders), 0)
+                as on_time_rate,
+            cast(sum(late_shipments) as bigint) as late_shipments,
+            sum(late_shipments) / sum(items) as late_shipment_share
+        from marts.mart_seller_performance
+        where
+            order_month between %(first_month)s and %(last_month)s
+            and (
+                cardinality(cast(%(states)s as text[])) = 0
+                or seller_state = any(cast(%(states)s as text[]))
+            )
+        group by seller_id, seller_state, seller_city
+        order by revenue_rank
+        """,
+        filters,
+        reporter_url,
+    )
+    _where = ", ".join(filters["states"]) or "any state"
+    mo.stop(
+        leaderboard.empty,
+        mo.callout(
+            mo.md(
+                f"No seller from {_where} sold anything between "
+                f"**{filters['first_month']:%m/%Y}** and **{filters['last_month']:%m/%Y}**. "
+                "Pick more months or other states."
+            ),
+            kind="warn",
+            title="Nothing to show for these filters",
+        ),
+    )
+    return (leaderboard,)
+
+
+@app.cell
+def _(leaderboard):
+    # The marketplace as a whole over the same months and states, to read a seller against.
+    _delivered = leaderboard["delivered_orders"].sum()
+    _reviewed = leaderboard.loc[leaderboard["avg_review_score"].notna(), "orders"].sum()
+    marketplace = {
+        "sellers": len(leaderboard),
+        "seller_revenue": leaderboard["seller_revenue"].sum(),
+        "on_time_rate": (leaderboard["on_time_orders"].sum() / _delivered if _delivered else None),
+        "avg_review_score": (
+            (leaderboard["avg_review_score"].fillna(0) * leaderboard["orders"]).sum() / _reviewed
+            if _reviewed
+            else None
+        ),
+        "late_shipment_share": leaderboard["late_shipments"].sum() / leaderboard["items"].sum(),
+    }
+    return (marketplace,)
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## Leaderboard
+
+    Every seller with a sale in the chosen months, ranked by revenue. Click a column header
+    to sort by it, or search for a seller id or a city. The review score is the average
+    score (1 to 5) of the reviews of the seller's orders; the late-shipment share is late
+    shipments per item sold.
+    """)
+    return
+
+
+@app.cell
+def _(leaderboard):
+    leaderboard_table = mo.ui.table(
+        leaderboard.drop(columns=["on_time_orders"])
+        # Numbers as numbers (not Decimal objects): the table sorts a column by value.
+        .astype(
+            {
+                "seller_revenue": "float64",
+                "avg_review_score": "float64",
+                "on_time_rate": "float64",
+                "late_shipment_share": "float64",
+            }
+        )
+        .rename(
+            columns={
+                "revenue_rank": "rank",
+                "seller_id": "seller",
+                "seller_state": "state",
+                "seller_city": "city",
+                "seller_revenue": "revenue (R$)",
+                "avg_review_score": "review score",
+                "delivered_orders": "delivered orders",
+                "on_time_rate": "on-time rate",
+                "late_shipments": "late shipments",
+                "late_shipment_share": "late-shipment share",
+            }
+        ),
+        selection=None,
+        page_size=20,
+        show_column_summaries=False,
+        freeze_columns_left=["rank", "seller"],
+        format_mapping={
+            "revenue (R$)": format_brl,
+            "items": format_number,
+            "orders": format_number,
+            "review score": lambda value: format_number(value, 2),
+            "delivered orders": format_number,
+            "on-time rate": format_percent,
+            "late shipments": format_number,
+            "late-shipment share": format_percent,
+        },
+        label="Sellers by revenue",
+    )
+    leaderboard_table
+    return (leaderboard_table,)
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md(f"""
+    The {TOP_SELLERS_CHARTED} sellers with the most revenue in the chosen months. The
+    colour is their on-time rate: a big seller in orange or red is where late deliveries
+    hurt the most customers.
+    """)
+    return
+
+
+@app.cell
+def _(leaderboard):
+    _top = leaderboard.head(TOP_SELLERS_CHARTED).astype(
+        {"seller_revenue": "float64", "on_time_rate": "float64"}
+    )
+    _top = _top.assign(seller=_top["seller_id"].str[:8] + "… (" + _top["seller_state"] + ")")
+    top_chart = (
+        alt.Chart(_top, title=f"Top {TOP_SELLERS_CHARTED} sellers by revenue (R$)")
+        .mark_bar()
+        .encode(
+            x=alt.X("seller_revenue:Q", title="revenue (R$)"),
+            y=alt.Y("seller:N", sort="-x", title=None),
+            color=alt.Color(
+                "on_time_rate:Q",
+                title="on-time rate",
+                scale=alt.Scale(scheme="redyellowgreen"),
+                legend=alt.Legend(format=".0%"),
+            ),
+            tooltip=[
+                alt.Tooltip("seller_id:N", title="seller"),
+                alt.Tooltip("seller_city:N", title="city"),
+                alt.Tooltip("seller_revenue:Q", title="revenue (R$)", format=",.2f"),
+                alt.Tooltip("items:Q", title="items", format=",d"),
+                alt.Tooltip("on_time_rate:Q", title="on-time rate", format=".1%"),
+                alt.Tooltip("late_shipments:Q", title="late shipments", format=",d"),
+            ],
+        )
+        .properties(width="container", height=22 * len(_top) + 40)
+        .configure(locale=BR_NUMBERS)
+    )
+    top_chart
+    return (top_chart,)
+
+
+@app.cell(hide_code=True)
+def _():
+    mo.md("""
+    ## Seller scorecard
+
+    Pick a seller (type to search by id or city; the list follows the filters above, ranked
+    by revenue). The cards add up the chosen months; the arrows compare the seller with all
+    the sellers listed above.
+    """)
+    return
+
+
+@app.cell
+def _(leaderboard):
+    seller_picker = mo.ui.dropdown(
+        options={
+            f"{_row.revenue_rank}. {_row.seller_id} ({_row.seller_city}/{_row.seller_state})": (
+                _row.seller_id
+            )
+            for _row in leaderboard.itertuples()
+        },
+        value=(
+            f"1. {leaderboard.at[0, 'seller_id']} "
+            f"({leaderboard.at[0, 'seller_city']}/{leaderboard.at[0, 'seller_state']})"
+        ),
+        searchable=True,
+        label="Seller",
+        full_width=True,
+    )
+    seller_picker
+    return (seller_picker,)
+
+
+@app.cell
+def _(leaderboard, seller_picker):
+    _rows = leaderboard[leaderboard["seller_id"] == seller_picker.value]
+    mo.stop(
+        _rows.empty,
+        mo.callout(
+            mo.md(
+                f"Seller `{seller_picker.value}` sold nothing in the chosen months and states. "
+                "Pick another seller, or widen the filters."
+            ),
+            kind="warn",
+            title="No sales for this seller",
+        ),
+    )
+    scorecard = _rows.iloc[0].to_dict()
+    return (scorecard,)
+
+
+@app.cell
+def _(marketplace, scorecard):
+    def _compared(value, overall):
+        """Arrow up or down against the marketplace (none when either side is missing)."""
+        if value is None or overall is None or value == overall:
+            return None
+        return "increase" if value > overall else "decrease"
+
+    mo.hstack(
+        [
+            mo.stat(
+                format_brl(scorecard["seller_revenue"]),
+                label="Revenue",
+                caption=(
+                    f"rank {scorecard['revenue_rank']} of {marketplace['sellers']} "
+                    f"in {scorecard['seller_city']}/{scorecard['seller_state']}"
+                ),
+                bordered=True,
+            ),
+            mo.stat(
+                format_number(scorecard["items"]),
+                label="Items sold",
+                caption=f"in {format_number(scorecard['orders'])} orders",
+                bordered=True,
+            ),
+            mo.stat(
+                format_number(scorecard["avg_review_score"], 2),
+                label="Review score",
+                caption=f"of 5; all sellers {format_number(marketplace['avg_review_score'], 2)}",
+                direction=_compared(scorecard["avg_review_score"], marketplace["avg_review_score"]),
+                bordered=True,
+            ),
+            mo.stat(
+                format_percent(scorecard["on_time_rate"]),
+                label="On-time rate",
+                caption=(
+                    f"of {format_number(scorecard['delivered_orders'])} delivered orders; "
+                    f"all sellers {format_percent(marketplace['on_time_rate'])}"
+                ),
+                direction=_compared(scorecard["on_time_rate"], marketplace["on_time_rate"]),
+                bordered=True,
+            ),
+            mo.stat(
+                format_number(scorecard["late_shipments"]),
+                label="Late shipments",
+                caption=(
+                    f"{format_percent(scorecard['late_shipment_share'])} of items; "
+                    f"all sellers {format_percent(marketplace['late_shipment_share'])}"
+                ),
+                direction=_compared(
+                    scorecard["late_shipment_share"], marketplace["late_shipment_share"]
+                ),
+                target_direction="decrease",
+                bordered=True,
+            ),
+        ],
+        widths="equal",
+        gap=1,
+    )
+    return
+
+
+@app.cell
+def _():
+    trend_metric = mo.ui.dropdown(
+        options={
+            "Revenue (R$)": "seller_revenue",
+            "Items sold": "items",
+            "Orders": "orders",
+            "Review score": "avg_review_score",
+            "On-time rate": "on_time_rate",
+            "Late shipments": "late_shipments",
+        },
+        value="Revenue (R$)",
+        label="Monthly trend of",
+    )
+    trend_metric
+    return (trend_metric,)
+
+
+@app.cell
+def _(filters, reporter_url, scorecard):
+    seller_months = load(
+        """
+        select
+            order_month,
+            seller_revenue,
+            items,
+            orders,
+            avg_review_score,
+            delivered_orders,
+            on_time_rate,
+            late_shipments
+        from marts.mart_seller_performance
+        where
+            seller_id = %(seller_id)s
+            and order_month between %(first_month)s and %(last_month)s
+        order by order_month
+        """,
+        {**filters, "seller_id": scorecard["seller_id"]},
+        reporter_url,
+    ).astype(
+        {
+            "order_month": "datetime64[ns]",
+            "seller_revenue": "float64",
+            "items": "int64",
+            "orders": "int64",
+            "avg_review_score": "float64",
+            "delivered_orders": "int64",
+            "on_time_rate": "float64",
+            "late_shipments": "int64",
+        }
+    )
+    return (seller_months,)
+
+
+@app.cell
+def _(seller_months, trend_metric):
+    _metric = trend_metric.value
+    _title = trend_metric.selected_key
+    _format = {
+        "seller_revenue": ",.2f",
+        "avg_review_score": ",.2f",
+        "on_time_rate": ".1%",
+    }.get(_metric, ",d")
+    # Amounts and counts add up over a month: bars. Scores and rates do not: a line.
+    _is_rate = _metric in ("avg_review_score", "on_time_rate")
+    _base = alt.Chart(seller_months, title=f"{_title} by purchase month")
+    _marks = _base.mark_line(point=True) if _is_rate else _base.mark_bar()
+    trend_chart = (
+        _marks.encode(
+            x=alt.X(
+                "yearmonth(order_month):T",
+                title="purchase month",
+                axis=alt.Axis(format="%m/%Y", labelAngle=-45),
+            ),
+            y=alt.Y(
+                f"{_metric}:Q",
+                title=_title.lower(),
+                axis=alt.Axis(format=".0%") if _metric == "on_time_rate" else alt.Axis(),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(order_month):T", title="month", format="%m/%Y"),
+                alt.Tooltip(f"{_metric}:Q", title=_title.lower(), format=_format),
+                alt.Tooltip("orders:Q", title="orders", format=",d"),
+                alt.Tooltip("delivered_orders:Q", title="delivered orders", format=",d"),
+            ],
+        )
+        .properties(width="container", height=260)
+        .configure(locale=BR_NUMBERS)
+    )
+    mo.vstack(
+        [
+            trend_chart,
+            mo.md(
+                "<small>One bar or point per month in which the seller sold something; "
+                "a month without sales has none. A month's review score and on-time rate "
+                "rest on few orders for most sellers, so expect them to jump.</small>"
+            ),
+        ]
+    )
+    return (trend_chart,)
+
+
+if __name__ == "__main__":
+    app.run()

@@ -1,0 +1,281 @@
+"""The sellers dashboard runs every cell on the pipeline's output and shows the mart's figures.
+
+As for the executive dashboard, ``app.run()`` executes all cells headlessly and returns their
+outputs and definitions. Passing a cell's names in ``defs`` replaces that cell: this is how the
+tests set the filters and the seller picker (each the only name of its cell).
+
+Expected values are computed here in Python from the mart's monthly rows, not with the app's
+SQL. The mart keeps a monthly on-time rate with the delivered orders it is made of, so over
+several months the rate must be weighted by those orders: a plain mean of the monthly rates is
+wrong, and the tests pick a seller for whom the two differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import marimo as mo
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.integration
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "sellers.py"
+
+# The mart rounds each monthly on-time rate to 4 decimals; a weighted mean of such rates is
+# within half a unit of the 4th decimal of the exact one.
+RATE_ROUNDING = 5e-5
+
+
+def _load_app() -> Any:
+    spec = importlib.util.spec_from_file_location("dashboards_sellers_under_test", DASHBOARD)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
+
+
+def _run(url: str, **overrides: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    return _load_app().run(defs={"reporter_url": url, **overrides})
+
+
+def _callouts(outputs: Sequence[Any]) -> list[str]:
+    return [
+        out.text for out in outputs if "marimo-callout-output" in (getattr(out, "text", "") or "")
+    ]
+
+
+def _month(day: dt.date) -> Any:
+    """A month picker set to ``day``, as the From or To dropdown would be."""
+    return mo.ui.dropdown(options={f"{day:%m/%Y}": day}, value=f"{day:%m/%Y}")
+
+
+def _seller(seller_id: str) -> Any:
+    """The seller picker set to ``seller_id``."""
+    return mo.ui.dropdown(options={seller_id: seller_id}, value=seller_id)
+
+
+@pytest.fixture(scope="module")
+def dashboard_run(warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    """All cells of the dashboard with its default filters (every month, every state)."""
+    return _run(warehouse.reporter_database_url)
+
+
+@pytest.fixture(scope="module")
+def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
+    """The rows of the seller mart, read directly with psycopg."""
+    with psycopg.connect(warehouse.reporter_database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select seller_id, order_month, seller_state, seller_revenue, items, orders,
+                   avg_review_score, delivered_orders, on_time_rate, late_shipments
+            from marts.mart_seller_performance
+            """
+        )
+        columns = [column.name for column in cur.description]
+        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def _per_seller(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each seller's figures over the given monthly rows, weighted by the orders behind them."""
+    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        months[row["seller_id"]].append(row)
+    sellers = {}
+    for seller_id, seller_rows in months.items():
+        delivered = sum(row["delivered_orders"] for row in seller_rows)
+        reviewed = [row for row in seller_rows if row["avg_review_score"] is not None]
+        rated = [row for row in seller_rows if row["on_time_rate"] is not None]
+        sellers[seller_id] = {
+            "seller_revenue": sum(row["seller_revenue"] for row in seller_rows),
+            "items": sum(row["items"] for row in seller_rows),
+            "orders": sum(row["orders"] for row in seller_rows),
+            "delivered_orders": delivered,
+            "late_shipments": sum(row["late_shipments"] for row in seller_rows),
+            "on_time_rate": (
+                sum(float(row["on_time_rate"]) * row["delivered_orders"] for row in rated)
+                / delivered
+                if delivered
+                else None
+            ),
+            "mean_of_rates": (
+                sum(float(row["on_time_rate"]) for row in rated) / len(rated) if rated else None
+            ),
+            "avg_review_score": (
+                sum(float(row["avg_review_score"]) * row["orders"] for row in reviewed)
+                / sum(row["orders"] for row in reviewed)
+                if reviewed
+                else None
+            ),
+            "months": len(seller_rows),
+        }
+    return sellers
+
+
+def _assert_scorecard(scorecard: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    assert scorecard["seller_revenue"] == expected["seller_revenue"]  # Decimal: to the cent
+    assert scorecard["items"] == expected["items"]
+    assert scorecard["orders"] == expected["orders"]
+    assert scorecard["delivered_orders"] == expected["delivered_orders"]
+    assert scorecard["late_shipments"] == expected["late_shipments"]
+    assert float(scorecard["on_time_rate"]) == pytest.approx(
+        expected["on_time_rate"], abs=RATE_ROUNDING
+    )
+    assert float(scorecard["avg_review_score"]) == pytest.approx(
+        expected["avg_review_score"], rel=1e-9
+    )
+
+
+def _top_seller(sellers: Mapping[str, Mapping[str, Any]]) -> str:
+    """Most revenue first; the seller id breaks ties, as on the leaderboard."""
+    return min(sellers, key=lambda seller_id: (-sellers[seller_id]["seller_revenue"], seller_id))
+
+
+def test_all_cells_run_without_error(dashboard_run):
+    outputs, defs = dashboard_run  # getting here means no cell raised
+    assert _callouts(outputs) == [], "the dashboard stopped with a message instead of data"
+    for name in (
+        "month_from",
+        "month_to",
+        "state_filter",
+        "leaderboard",
+        "leaderboard_table",
+        "top_chart",
+        "seller_picker",
+        "scorecard",
+        "seller_months",
+        "trend_chart",
+    ):
+        assert name in defs, f"cell defining {name!r} did not run"
+    assert not defs["leaderboard"].empty
+    assert not defs["seller_months"].empty
+
+
+def test_leaderboard_matches_the_mart(dashboard_run, mart_rows):
+    _, defs = dashboard_run
+    sellers = _per_seller(mart_rows)
+    leaderboard = defs["leaderboard"]
+    assert defs["month_from"].value == min(row["order_month"] for row in mart_rows)
+    assert defs["month_to"].value == max(row["order_month"] for row in mart_rows)
+
+    assert set(leaderboard["seller_id"]) == set(sellers)
+    assert len(leaderboard) == len(sellers)
+    top = _top_seller(sellers)
+    assert leaderboard.at[0, "seller_id"] == top
+    assert leaderboard.at[0, "revenue_rank"] == 1
+    assert leaderboard.at[0, "seller_revenue"] == sellers[top]["seller_revenue"]
+    assert list(leaderboard["revenue_rank"]) == list(range(1, len(sellers) + 1))
+    revenues = list(leaderboard["seller_revenue"])
+    assert revenues == sorted(revenues, reverse=True)
+    assert sum(revenues) == sum(row["seller_revenue"] for row in mart_rows)
+    # Every row agrees with the mart, not only the top one.
+    for row in leaderboard.itertuples():
+        expected = sellers[row.seller_id]
+        assert row.items == expected["items"], row.seller_id
+        assert row.late_shipments == expected["late_shipments"], row.seller_id
+        if expected["on_time_rate"] is not None:
+            assert float(row.on_time_rate) == pytest.approx(
+                expected["on_time_rate"], abs=RATE_ROUNDING
+            ), row.seller_id
+
+
+def test_scorecard_starts_on_the_top_seller(dashboard_run, mart_rows):
+    _, defs = dashboard_run
+    sellers = _per_seller(mart_rows)
+    top = _top_seller(sellers)
+    assert defs["seller_picker"].value == top
+    _assert_scorecard(defs["scorecard"], sellers[top])
+    assert len(defs["seller_months"]) == sellers[top]["months"]
+
+
+def test_scorecard_weights_monthly_rates_by_orders(warehouse, mart_rows):
+    """For the seller whose monthly rates mislead the most, the card shows the weighted rate."""
+    sellers = _per_seller(mart_rows)
+    candidates = {
+        seller_id: figures
+        for seller_id, figures in sellers.items()
+        if figures["on_time_rate"] is not None and figures["months"] > 1
+    }
+    chosen = max(
+        sorted(candidates),
+        key=lambda seller_id: abs(
+            candidates[seller_id]["mean_of_rates"] - candidates[seller_id]["on_time_rate"]
+        ),
+    )
+    expected = sellers[chosen]
+    outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller(chosen))
+    assert _callouts(outputs) == []
+    _assert_scorecard(defs["scorecard"], expected)
+    if abs(expected["mean_of_rates"] - expected["on_time_rate"]) > 10 * RATE_ROUNDING:
+        assert float(defs["scorecard"]["on_time_rate"]) != pytest.approx(
+            expected["mean_of_rates"], abs=RATE_ROUNDING
+        )
+    # The trend has one point per month the seller sold in, with the mart's monthly figures.
+    trend = defs["seller_months"]
+    assert len(trend) == expected["months"]
+    assert trend["items"].sum() == expected["items"]
+
+
+def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
+    """A reader picks one state and half a year: the board and the scorecard follow."""
+    first, last = dt.date(2018, 1, 1), dt.date(2018, 6, 1)
+    chosen_rows = [
+        row
+        for row in mart_rows
+        if row["seller_state"] == "SP" and first <= row["order_month"] <= last
+    ]
+    assert chosen_rows, "the sample has no sales by SP sellers in the first half of 2018"
+    sellers = _per_seller(chosen_rows)
+    outputs, defs = _run(
+        warehouse.reporter_database_url,
+        month_from=_month(first),
+        month_to=_month(last),
+        state_filter=mo.ui.multiselect(options=["SP"], value=["SP"]),
+    )
+    assert _callouts(outputs) == []
+    leaderboard = defs["leaderboard"]
+    assert set(leaderboard["seller_id"]) == set(sellers)
+    assert set(leaderboard["seller_state"]) == {"SP"}
+    top = _top_seller(sellers)
+    assert leaderboard.at[0, "seller_id"] == top
+    assert defs["seller_picker"].value == top
+    _assert_scorecard(defs["scorecard"], sellers[top])
+    assert len(defs["seller_months"]) == sellers[top]["months"]
+    assert defs["marketplace"]["seller_revenue"] == sum(
+        row["seller_revenue"] for row in chosen_rows
+    )
+
+
+def test_empty_or_reversed_filters_show_a_message(warehouse):
+    """No traceback: a callout says what is wrong and the dependent cells do not run."""
+    outputs, defs = _run(
+        warehouse.reporter_database_url,
+        state_filter=mo.ui.multiselect(options=["XX"], value=["XX"]),
+    )
+    callouts = _callouts(outputs)
+    assert len(callouts) == 1 and "Nothing to show for these filters" in callouts[0]
+    for name in ("leaderboard_table", "top_chart", "seller_picker", "scorecard", "trend_chart"):
+        assert name not in defs, f"{name} was computed although there is nothing to show"
+
+    outputs, defs = _run(
+        warehouse.reporter_database_url,
+        month_from=_month(dt.date(2018, 1, 1)),
+        month_to=_month(dt.date(2017, 1, 1)),
+    )
+    callouts = _callouts(outputs)
+    assert len(callouts) == 1 and "The months are the wrong way round" in callouts[0]
+    assert "leaderboard" not in defs
+
+
+def test_a_seller_outside_the_filters_gets_a_message(warehouse, mart_rows):
+    """A seller id with no sales in the chosen months stops the scorecard with a callout."""
+    outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller("no-such-seller"))
+    callouts = _callouts(outputs)
+    assert len(callouts) == 1 and "No sales for this seller" in callouts[0]
+    assert "scorecard" not in defs
+    assert "leaderboard_table" in defs  # the rest of the page still shows
