@@ -7,58 +7,47 @@
 with
 
 points as (
-    select * from {{ ref('stg_olist__geolocation') }}
-),
-
-inside_brazil as (
     select
-        points.zip_code_prefix,
-        points.latitude,
-        points.longitude,
-        points.city,
-        points.state
-    from points
-    where
-        points.latitude between {{ lat_min }} and {{ lat_max }}
-        and points.longitude between {{ lng_min }} and {{ lng_max }}
+        zip_code_prefix,
+        latitude,
+        longitude,
+        city,
+        state,
+        coalesce(
+            latitude between {{ lat_min }} and {{ lat_max }}
+            and longitude between {{ lng_min }} and {{ lng_max }},
+            false
+        ) as is_inside_brazil
+    from {{ ref('stg_olist__geolocation') }}
 ),
 
+{#- One pass per prefix, the outliers counted beside the medians (FILTER rather than WHERE:
+    a filtered subquery is estimated at a row or two, and the planner then joins the two
+    sides in a nested loop that grows with the square of the prefixes). -#}
 medians as (
     select
-        inside_brazil.zip_code_prefix,
-        cast({{ median('inside_brazil.latitude') }} as numeric(9, 6)) as latitude,
-        cast({{ median('inside_brazil.longitude') }} as numeric(9, 6)) as longitude,
-        count(*) as points_used
-    from inside_brazil
-    group by inside_brazil.zip_code_prefix
-),
-
-outliers as (
-    select
-        points.zip_code_prefix,
-        sum(
-            case
-                when points.latitude between {{ lat_min }} and {{ lat_max }}
-                    and points.longitude between {{ lng_min }} and {{ lng_max }}
-                    then 0
-                else 1
-            end
-        ) as points_left_out
+        zip_code_prefix,
+        cast(
+            {{ median('latitude') }} filter (where is_inside_brazil) as numeric(9, 6)
+        ) as latitude,
+        cast(
+            {{ median('longitude') }} filter (where is_inside_brazil) as numeric(9, 6)
+        ) as longitude,
+        count(*) filter (where is_inside_brazil) as points_used,
+        count(*) filter (where not is_inside_brazil) as points_left_out
     from points
-    group by points.zip_code_prefix
+    group by zip_code_prefix
 ),
 
+{#- The most frequent city and state of the points kept (ties: first by state, then city). -#}
 places as (
-    select
-        inside_brazil.zip_code_prefix,
-        inside_brazil.city,
-        inside_brazil.state,
-        row_number() over (
-            partition by inside_brazil.zip_code_prefix
-            order by count(*) desc, inside_brazil.state, inside_brazil.city
-        ) as place_rank
-    from inside_brazil
-    group by inside_brazil.zip_code_prefix, inside_brazil.city, inside_brazil.state
+    select distinct on (zip_code_prefix)
+        zip_code_prefix,
+        city,
+        state
+    from points
+    group by zip_code_prefix, city, state, is_inside_brazil
+    order by zip_code_prefix asc, is_inside_brazil desc, count(*) desc, state asc, city asc
 )
 
 select
@@ -68,8 +57,7 @@ select
     places.city,
     places.state,
     cast(medians.points_used as {{ dbt.type_int() }}) as points_used,
-    cast(outliers.points_left_out as {{ dbt.type_int() }}) as points_left_out
+    cast(medians.points_left_out as {{ dbt.type_int() }}) as points_left_out
 from medians
-inner join places
-    on medians.zip_code_prefix = places.zip_code_prefix and places.place_rank = 1
-inner join outliers on medians.zip_code_prefix = outliers.zip_code_prefix
+inner join places on medians.zip_code_prefix = places.zip_code_prefix
+where medians.points_used > 0
