@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,3 +92,21 @@ def test_second_load_is_a_no_op(warehouse, admin):
         results = load_source(contract, warehouse, warehouse.role_url("loader"))
         assert [r.status for r in results] == ["skipped"]
     assert admin.execute(ledger, (tables,)).fetchone() == before
+
+
+def test_every_dbt_unit_test_passes(warehouse, tmp_path):
+    """The business rules pinned by dbt unit tests (left out of the production build) hold."""
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration", "dbt", "test", "--select", "test_type:unit"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert len(manifest["unit_tests"]) >= 10
+    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
+    assert {r["status"] for r in results} == {"pass"}
