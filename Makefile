@@ -11,10 +11,10 @@ SEED ?= 42
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-slow dev dashboards lint format dbt db-start db-stop \
-	db-status sample clean reset bench-load backup restore
+	db-status sample clean reset bench bench-load bench-dashboards backup restore
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -69,6 +69,12 @@ restore: $(STAMP) ## restore FILE= into an empty database DATABASE= on the same 
 
 sample: $(STAMP) ## regenerate the committed sample (ORDERS=3000 SEED=42)
 	$(BIN)/python -m orchestration.generate --orders $(ORDERS) --seed $(SEED) --out data/sample
+
+bench: $(STAMP) ## whole platform vs the reference at 100k and 1M orders (BENCH_ARGS=--ten-million adds 10M); writes docs/benchmarks.md
+	$(BIN)/python -m orchestration.benchmarks.pipeline $(BENCH_ARGS)
+
+bench-dashboards: $(STAMP) ## every dashboard query, p50/p95, at the real Olist scale (ORDERS=100000)
+	$(BIN)/python -m orchestration.benchmarks.dashboards --orders $(if $(filter 3000,$(ORDERS)),100000,$(ORDERS)) --seed $(SEED)
 
 bench-load: $(STAMP) ## loader vs the server's own COPY on generated files (ORDERS=1000000)
 	$(BIN)/python -m orchestration.benchmarks.load --orders $(if $(filter 3000,$(ORDERS)),1000000,$(ORDERS)) --seed $(SEED)

@@ -13,6 +13,7 @@ them in a callout instead of a traceback.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,6 +29,10 @@ from orchestration.settings import get_settings
 # it in case a pooler in front of the server drops startup options.
 _SESSION_OPTIONS = "-c default_transaction_read_only=on -c statement_timeout=60000"
 _CONNECT_TIMEOUT_SECONDS = 5
+
+# When a list, every query() appends (sql, seconds, rows) to it: the hook of the dashboard
+# benchmark (python -m orchestration.benchmarks.dashboards). Off (None) for the apps.
+query_log: list[tuple[str, float, int]] | None = None
 
 
 class DashboardDataError(RuntimeError):
@@ -98,8 +103,10 @@ def query(
     """Run one parameterised query (``%(name)s`` placeholders) and return its rows.
 
     Values keep their database types: ``numeric`` arrives as ``Decimal`` so money stays exact;
-    convert to float only where a chart needs it.
+    convert to float only where a chart needs it. The time recorded in ``query_log`` covers
+    what a viewer waits for: connecting, running the query and fetching its rows.
     """
+    started = time.perf_counter()
     with connect(url) as conn:
         try:
             with conn.cursor() as cur:
@@ -120,6 +127,8 @@ def query(
             raise DatabaseUnavailable(
                 f"The warehouse connection broke during a query: {exc}. {what_to_do()}"
             ) from exc
+    if query_log is not None:
+        query_log.append((sql, time.perf_counter() - started, len(rows)))
     return pd.DataFrame.from_records(rows, columns=columns)
 
 

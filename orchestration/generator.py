@@ -1376,6 +1376,7 @@ def _write_delta_day(
     first: bool,
     pending_reviews: list[tuple[str, int]],
     pool: list[_Customer],
+    new_orders_share: float | None = None,
 ) -> tuple[dict[str, int], list[tuple[str, int]]]:
     rng = _rng(world.seed, f"delta:{_CLOCK.day(day)}")
     world.snapshot_day = day
@@ -1422,7 +1423,10 @@ def _write_delta_day(
             world._write_review(rng, files, order_id, day, scores, allow_reuse=False)
 
         # 3. new sellers and products, sold first by the pointer in _pick_product
-        n_new = max(1, round(world.orders * rng.uniform(0.015, 0.03)))
+        share = rng.uniform(0.015, 0.03)  # drawn even when fixed: the same stream either way
+        n_new = max(
+            1, round(world.orders * (share if new_orders_share is None else new_orders_share))
+        )
         if rng.random() < 0.3:
             seller = world.add_seller(rng, files)
             world.add_product(rng, files, seller)
@@ -1452,6 +1456,7 @@ def _write_deltas(
     days: int,
     start: date | None,
     progress: Callable[[str], None] | None,
+    new_orders_share: float | None = None,
 ) -> list[Path]:
     say = progress or (lambda message: None)
     first_day = (start - _EPOCH).days if start else world.snapshot_day + 1
@@ -1463,7 +1468,9 @@ def _write_deltas(
     for offset in range(days):
         day = first_day + offset
         folder = Path(landing_dir) / _CLOCK.day(day)
-        counts, pending = _write_delta_day(world, folder, day, offset == 0, pending, pool)
+        counts, pending = _write_delta_day(
+            world, folder, day, offset == 0, pending, pool, new_orders_share
+        )
         say(
             f"{folder.name}: "
             + ", ".join(
@@ -1482,6 +1489,7 @@ def generate_deltas(
     seed: int = 42,
     start: date | None = None,
     progress: Callable[[str], None] | None = None,
+    new_orders_share: float | None = None,
 ) -> list[Path]:
     """Write ``days`` daily extracts ``<landing_dir>/<YYYY-MM-DD>/`` that continue a base.
 
@@ -1491,10 +1499,11 @@ def generate_deltas(
     Each folder holds the eight non-reference files (header-only when nothing happened): new
     customers with their orders, items and payments; full order rows again for orders whose
     status changed; reviews of orders delivered the day before; new products and sellers;
-    geolocation points for new zip prefixes.
+    geolocation points for new zip prefixes. New orders per day are 1.5 % to 3 % of the base
+    (drawn), or exactly ``new_orders_share`` of it when given (benchmarks use 0.01).
     """
     _, world = _build_base(None, orders, seed, None)
-    return _write_deltas(world, landing_dir, days, start, progress)
+    return _write_deltas(world, landing_dir, days, start, progress, new_orders_share)
 
 
 def generate_with_deltas(

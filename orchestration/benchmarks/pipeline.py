@@ -1,0 +1,506 @@
+"""Benchmark: the whole platform against the practical limit of this machine, in one run.
+
+    python -m orchestration.benchmarks.pipeline                  # 100k and 1M orders
+    python -m orchestration.benchmarks.pipeline --orders 100000  # one scale
+    python -m orchestration.benchmarks.pipeline --ten-million    # adds 10M orders
+
+For each scale (generated files cached under ``.local/bench/``):
+
+1. **reference**: the server's own ``COPY ... FROM 'file'`` of every file into plain tables,
+   then the SQL of every staging, intermediate, core and mart model executed directly, in
+   dependency order, as ``CREATE VIEW`` / ``CREATE TABLE ... AS`` plus the marts' indexes, in
+   one session: no dbt, no Dagster, no tests, no checks. The SQL is the models' own compiled
+   SQL (``dbt compile``, not timed) rather than a second hand-written copy, because
+   BUSINESS_RULES.md wants each rule defined once; what the reference leaves out is exactly
+   the platform's overhead (orchestration, validation, quarantine, tests, checks);
+2. **full pipeline**: ``python -m orchestration run`` in a fresh database, as a user runs it
+   (Dagster job: loading, dbt build with every test, Great Expectations and SQL checks);
+3. **nightly**: a delta of 1 % new orders (plus the day's status changes and reviews) dropped
+   into the landing folder, then ``python -m orchestration run`` again (incremental);
+4. **dashboards**: every dashboard query, p50 and p95 over repeated runs of the apps;
+5. **memory**: peak RSS of the largest Python process of each stage (the command and every
+   process it starts, dbt included).
+
+Prints one table and writes it, with the machine it ran on, to ``docs/benchmarks.md``. The
+pipeline's database for each scale is kept (``bench_o<orders>``) for the dashboard benchmark;
+the reference database is dropped. Runs on the embedded server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from orchestration.contracts import CONTRACTS
+from orchestration.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCALES = (100_000, 1_000_000)
+DELTA_SHARE = 0.01
+
+# Runs a command and reports its wall time and the peak RSS of the largest process of its tree
+# (RUSAGE_CHILDREN covers every descendant that was waited for, dbt's process included).
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": code, "seconds": time.perf_counter() - started,
+               "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}, out)
+"""
+
+
+@dataclasses.dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    ok: bool
+    output: str = ""
+
+
+@dataclasses.dataclass
+class ScaleResult:
+    orders: int
+    rows: int
+    megabytes: float
+    copy_seconds: float = 0.0
+    reference_sql_seconds: float = 0.0
+    full: Measured | None = None
+    loader_seconds: float = 0.0
+    nightly: Measured | None = None
+    delta_orders: int = 0
+    dashboard_p50_ms: float = 0.0
+    dashboard_p95_ms: float = 0.0
+    dashboard_table: str = ""
+
+    @property
+    def reference_seconds(self) -> float:
+        return self.copy_seconds + self.reference_sql_seconds
+
+
+def _say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def database_settings(name: str) -> Settings:
+    settings = get_settings()
+    if not settings.embedded:
+        raise SystemExit(
+            "the benchmarks run on the embedded server (they create and drop databases): "
+            "unset DATABASE_URL"
+        )
+    return dataclasses.replace(settings, database_name=name)
+
+
+def drop_database(name: str) -> None:
+    from orchestration.database import ensure_warehouse
+
+    server = ensure_warehouse(get_settings()).admin_url
+    server = server.replace(f"/{get_settings().database_name}?", "/postgres?")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+
+
+def _environment(database: str, sample_dir: Path, landing: Path, home: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "OLIST_DATABASE": database,
+        "SAMPLE_DIR": str(sample_dir),
+        "LANDING_DIR": str(landing),
+        "DAGSTER_HOME": str(home),
+    }
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
+    """Run ``command`` with its output in ``log``; wall time and peak RSS of its process tree."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as report, log.open("w") as out:
+        subprocess.run(
+            [sys.executable, "-c", MEASURE, report.name, *command],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            cwd=ROOT,
+        )
+        figures = json.loads(Path(report.name).read_text())
+    return Measured(
+        figures["seconds"], figures["peak_mb"], figures["code"] == 0, log.read_text()[-3000:]
+    )
+
+
+# -- 1. the reference ---------------------------------------------------------------------
+
+
+def reference_copy(conn: psycopg.Connection, folder: Path) -> tuple[float, int]:
+    """The server's own COPY of every file into plain tables shaped like the raw tables."""
+    conn.execute("create schema if not exists raw")
+    total_rows, started = 0, time.perf_counter()
+    for contract in CONTRACTS:
+        table = sql.Identifier("raw", contract.table)
+        columns = sql.SQL(", ").join(
+            sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names
+        )
+        conn.execute(
+            sql.SQL(
+                "create table {} ({}, _batch_id bigint not null default 1, "
+                "_source_file text not null default {}, "
+                "_row_number bigint generated by default as identity, "
+                "_loaded_at timestamp with time zone not null default now())"
+            ).format(table, columns, sql.Literal(contract.file_name))
+        )
+        copied = conn.execute(
+            sql.SQL("copy {} ({}) from {} with (format csv, header true)").format(
+                table,
+                sql.SQL(", ").join(sql.Identifier(c) for c in contract.column_names),
+                sql.Literal(str(folder / contract.file_name)),
+            )
+        )
+        total_rows += copied.rowcount
+    return time.perf_counter() - started, total_rows
+
+
+def compiled_models(database: str, work: Path) -> list[dict]:
+    """Every model's compiled SQL, in dependency order (``dbt compile`` against ``database``)."""
+    target = work / "dbt-target"
+    env = {**os.environ, "OLIST_DATABASE": database, "DBT_TARGET_PATH": str(target)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration",
+            "dbt",
+            "compile",
+            "--select",
+            "resource_type:model",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    models = {key: node for key, node in nodes.items() if node["resource_type"] == "model"}
+    ordered: list[dict] = []
+    seen: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in seen or key not in models:
+            return
+        seen.add(key)
+        for parent in models[key]["depends_on"]["nodes"]:
+            visit(parent)
+        ordered.append(models[key])
+
+    for key in sorted(models):
+        visit(key)
+    return ordered
+
+
+def reference_sql(conn: psycopg.Connection, models: list[dict]) -> float:
+    """Build every model from its compiled SQL, with the marts' indexes; seconds taken."""
+    started = time.perf_counter()
+    for schema in sorted({model["schema"] for model in models}):
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+    for model in models:
+        materialized = model["config"]["materialized"]
+        if materialized == "ephemeral":
+            continue
+        kind = "view" if materialized == "view" else "table"
+        relation = sql.SQL(model["relation_name"])
+        conn.execute(
+            sql.SQL("create {} {} as {}").format(
+                sql.SQL(kind), relation, sql.SQL(model["compiled_code"])
+            )
+        )
+        for index in model["config"].get("indexes") or []:
+            conn.execute(
+                sql.SQL("create {}index on {} using {} ({})").format(
+                    sql.SQL("unique " if index.get("unique") else ""),
+                    relation,
+                    sql.SQL(index.get("type") or "btree"),
+                    sql.SQL(", ").join(sql.Identifier(c) for c in index["columns"]),
+                )
+            )
+    return time.perf_counter() - started
+
+
+def run_reference(orders: int, folder: Path, work: Path) -> tuple[float, float, int]:
+    from orchestration.database import connect, ensure_warehouse
+
+    name = f"bench_ref_o{orders}"
+    drop_database(name)
+    settings = ensure_warehouse(database_settings(name))
+    try:
+        models = compiled_models(name, work)
+        with connect("admin", settings, autocommit=True) as conn:
+            copy_seconds, rows = reference_copy(conn, folder)
+            sql_seconds = reference_sql(conn, models)
+    finally:
+        drop_database(name)
+    return copy_seconds, sql_seconds, rows
+
+
+# -- 2. and 3. the pipeline, full and nightly --------------------------------------------------
+
+
+def pipeline_database(orders: int) -> str:
+    return f"bench_o{orders}"
+
+
+def run_full(orders: int, folder: Path, work: Path) -> tuple[Measured, float]:
+    """``python -m orchestration run`` on the files in a fresh database; and its loading span."""
+    from orchestration.database import connect
+
+    name = pipeline_database(orders)
+    drop_database(name)
+    landing, home = work / "landing", work / "dagster"
+    shutil.rmtree(landing, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
+    landing.mkdir(parents=True)
+    env = _environment(name, folder, landing, home)
+    result = measure([sys.executable, "-m", "orchestration", "run"], env, work / "full.log")
+    loader_seconds = 0.0
+    if result.ok:
+        with connect("admin", database_settings(name)) as conn:
+            (span,) = conn.execute(
+                "select extract(epoch from max(finished_at) - min(started_at)) from ops.loads"
+            ).fetchone()
+            loader_seconds = float(span or 0)
+    return result, loader_seconds
+
+
+def run_nightly(orders: int, seed: int, folder: Path, work: Path) -> tuple[Measured, int]:
+    from orchestration.generator import generate_deltas
+
+    landing, home = work / "landing", work / "dagster"
+    (delta,) = generate_deltas(landing, orders, days=1, seed=seed, new_orders_share=DELTA_SHARE)
+    with (delta / "olist_orders_dataset.csv").open(encoding="utf-8-sig") as handle:
+        delta_rows = sum(1 for _ in handle) - 1
+    env = _environment(pipeline_database(orders), folder, landing, home)
+    result = measure([sys.executable, "-m", "orchestration", "run"], env, work / "nightly.log")
+    return result, delta_rows
+
+
+def built_warehouse(orders: int, seed: int = 42) -> Settings:
+    """The pipeline benchmark's warehouse at this scale, built first when it is missing."""
+    from orchestration.benchmarks.load import generate_files
+    from orchestration.database import connect, ensure_warehouse
+
+    name = pipeline_database(orders)
+    settings = ensure_warehouse(database_settings(name))
+    with connect("admin", settings) as conn:
+        (built,) = conn.execute(
+            "select to_regclass('marts.mart_executive_dashboard') is not null"
+        ).fetchone()
+    if not built:
+        _say(f"building the warehouse for {orders:,} orders (python -m orchestration run) ...")
+        folder = generate_files(orders, seed)
+        work = settings.local_dir / "bench" / f"work-o{orders}"
+        result, _ = run_full(orders, folder, work)
+        if not result.ok:
+            raise SystemExit(f"the pipeline run failed; see {work / 'full.log'}")
+    return database_settings(name)
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        memory_kb = int(handle.readline().split()[1])
+    with psycopg.connect(get_settings().admin_url) as conn:
+        (server,) = conn.execute("show server_version").fetchone()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB; "
+        f"PostgreSQL {server} (embedded); Python {platform.python_version()}; "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def render(results: list[ScaleResult], command: str) -> str:
+    def ratio(value: float, target: str) -> str:
+        return f"{value:.2f} ({target})"
+
+    header = ["", *[f"{r.orders:,} orders" for r in results]]
+    rows: list[list[str]] = [
+        ["files", *[f"{r.rows:,} rows, {r.megabytes:,.0f} MB" for r in results]],
+        ["reference: server COPY of every file", *[f"{r.copy_seconds:.1f} s" for r in results]],
+        [
+            "reference: models' SQL, no dbt/tests/checks",
+            *[f"{r.reference_sql_seconds:.1f} s" for r in results],
+        ],
+        ["reference total", *[f"{r.reference_seconds:.1f} s" for r in results]],
+        [
+            "full pipeline (`python -m orchestration run`)",
+            *[f"{r.full.seconds:.1f} s" + ("" if r.full.ok else " FAILED") for r in results],
+        ],
+        ["  of which loading (ops.loads span)", *[f"{r.loader_seconds:.1f} s" for r in results]],
+        [
+            "nightly run, delta of 1 % new orders",
+            *[
+                (f"{r.nightly.seconds:.1f} s ({r.delta_orders:,} order rows)" if r.nightly else "-")
+                + ("" if not r.nightly or r.nightly.ok else " FAILED")
+                for r in results
+            ],
+        ],
+        [
+            "dashboard queries p50 / p95 (slowest query)",
+            *[f"{r.dashboard_p50_ms:.0f} / {r.dashboard_p95_ms:.0f} ms" for r in results],
+        ],
+        [
+            "peak RSS, largest Python process (full / nightly)",
+            *[
+                f"{r.full.peak_mb:,.0f} / {r.nightly.peak_mb if r.nightly else 0:,.0f} MB"
+                for r in results
+            ],
+        ],
+        [
+            "loader rows/s vs server COPY rows/s",
+            *[
+                ratio(
+                    (r.copy_seconds / r.loader_seconds) if r.loader_seconds else 0, "target >= 0.8"
+                )
+                for r in results
+            ],
+        ],
+        [
+            "full pipeline / reference",
+            *[ratio(r.full.seconds / r.reference_seconds, "target <= 2.5 at 1M") for r in results],
+        ],
+        [
+            "nightly / full run",
+            *[
+                ratio(r.nightly.seconds / r.full.seconds if r.nightly else 0, "target <= 0.15")
+                for r in results
+            ],
+        ],
+    ]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|---" + "|---:" * len(results) + "|",
+        *["| " + " | ".join(row) + " |" for row in rows],
+    ]
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "",
+        f"Command: `{command}` (see `orchestration/benchmarks/pipeline.py` for what each row "
+        "measures).",
+        "",
+        *lines,
+    ]
+    for r in results:
+        if r.dashboard_table:
+            parts += ["", f"## Dashboard queries at {r.orders:,} orders", "", r.dashboard_table]
+    return "\n".join(parts) + "\n"
+
+
+def bench_scale(orders: int, seed: int, repeats: int) -> ScaleResult:
+    from orchestration.benchmarks.dashboards import time_queries
+    from orchestration.benchmarks.load import generate_files
+
+    folder = generate_files(orders, seed)
+    work = get_settings().local_dir / "bench" / f"work-o{orders}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    size = sum((folder / c.file_name).stat().st_size for c in CONTRACTS)
+    result = ScaleResult(orders=orders, rows=0, megabytes=size / 1e6)
+
+    _say(f"{orders:,} orders: reference (server COPY + the models' SQL) ...")
+    result.copy_seconds, result.reference_sql_seconds, result.rows = run_reference(
+        orders, folder, work
+    )
+    _say(f"  COPY {result.copy_seconds:.1f} s, SQL {result.reference_sql_seconds:.1f} s")
+
+    _say(f"{orders:,} orders: full pipeline (python -m orchestration run) ...")
+    result.full, result.loader_seconds = run_full(orders, folder, work)
+    _say(f"  {result.full.seconds:.1f} s, peak {result.full.peak_mb:.0f} MB")
+    if not result.full.ok:
+        print(result.full.output)
+        return result
+
+    _say(f"{orders:,} orders: nightly run with a 1 % delta ...")
+    result.nightly, result.delta_orders = run_nightly(orders, seed, folder, work)
+    _say(f"  {result.nightly.seconds:.1f} s, peak {result.nightly.peak_mb:.0f} MB")
+
+    _say(f"{orders:,} orders: dashboard queries ({repeats} runs of every app) ...")
+    from orchestration.benchmarks.dashboards import render as render_queries
+
+    timings = time_queries(
+        database_settings(pipeline_database(orders)).reporter_database_url, repeats
+    )
+    if timings:
+        result.dashboard_p50_ms = max(t.p50_ms for t in timings)
+        result.dashboard_p95_ms = max(t.p95_ms for t in timings)
+        result.dashboard_table = render_queries(timings)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.benchmarks.pipeline",
+        description=(
+            "The whole platform against the practical limit (server COPY + the models' SQL), "
+            "at several scales in one run; writes docs/benchmarks.md."
+        ),
+    )
+    parser.add_argument(
+        "--orders",
+        type=int,
+        action="append",
+        help="a scale to run (repeatable; default 100000 and 1000000)",
+    )
+    parser.add_argument("--ten-million", action="store_true", help="add 10,000,000 orders")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeats", type=int, default=20, help="runs of each dashboard app")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file"
+    )
+    args = parser.parse_args(argv)
+    scales = list(args.orders or DEFAULT_SCALES)
+    if args.ten_million:
+        scales.append(10_000_000)
+
+    from orchestration.database import ensure_warehouse
+
+    ensure_warehouse(get_settings())
+    results = [bench_scale(orders, args.seed, args.repeats) for orders in scales]
+    command = "python -m orchestration.benchmarks.pipeline " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    report = render(results, command.strip())
+    print()
+    print(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report)
+    print(f"written to {args.out}")
+    return 0 if all(r.full and r.full.ok and r.nightly and r.nightly.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
