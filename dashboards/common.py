@@ -176,6 +176,20 @@ def format_percent(value: float | Decimal | None, decimals: int = 1) -> str:
     return f"{format_number(Decimal(str(value)) * 100, decimals)}%"
 
 
+# The number locale of the altair (Vega) charts, so that axes, legends and tooltips write
+# numbers the Brazilian way (1.234,5 and R$ 1.234,50), like format_number and format_brl in the
+# cards and tables. Use it as ``chart.configure(locale=BR_NUMBERS)``; altair copies it into the
+# chart spec, so the apps share one dict and never change it.
+BR_NUMBERS: dict[str, Any] = {
+    "number": {
+        "decimal": ",",
+        "thousands": ".",
+        "grouping": [3],
+        "currency": ["R$\u00a0", ""],
+    }
+}
+
+
 def load(sql: str, params: dict | None, url: str) -> pd.DataFrame:
     """Run one query for a dashboard cell; if the data cannot be read, stop the cell with a
     callout.

@@ -19,21 +19,12 @@ with app.setup(hide_code=True):
     import marimo as mo
 
     from dashboards.common import (
+        BR_NUMBERS,
         format_number,
         format_percent,
         load,
     )
     from orchestration.settings import get_settings
-
-    # Chart numbers the Brazilian way (1.234,5), like the figures in the cards and tables.
-    BR_NUMBERS = {
-        "number": {
-            "decimal": ",",
-            "thousands": ".",
-            "grouping": [3],
-            "currency": ["R$\u00a0", ""],
-        }
-    }
 
 
 @app.cell(hide_code=True)

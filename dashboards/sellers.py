@@ -19,6 +19,7 @@ with app.setup(hide_code=True):
     import marimo as mo
 
     from dashboards.common import (
+        BR_NUMBERS,
         format_brl,
         format_number,
         format_percent,
@@ -26,15 +27,6 @@ with app.setup(hide_code=True):
     )
     from orchestration.settings import get_settings
 
-    # Chart numbers the Brazilian way (1.234,5), like the figures in the cards and tables.
-    BR_NUMBERS = {
-        "number": {
-            "decimal": ",",
-            "thousands": ".",
-            "grouping": [3],
-            "currency": ["R$\u00a0", ""],
-        }
-    }
     # How many sellers the revenue chart shows (the table lists them all).
     TOP_SELLERS_CHARTED = 15
 
@@ -145,12 +137,10 @@ def _(month_from, month_to, state_filter):
 
 @app.cell
 def _(filters, reporter_url):
-    # One row per seller over the chosen months. The mart is monthly, so rates are rolled up
-    # weighted by the orders behind them, never as an average of monthly rates:
-    # - on time: the mart keeps each month's rate (4 decimals) and its delivered orders; rate x
-    #   delivered orders, rounded, gives back the month's orders on time exactly;
-    # - review score: each month's average weighs as many orders as the month had (the mart
-    #   does not keep how many of them were reviewed).
+    # One row per seller over the chosen months. The mart is monthly, so rates are never an
+    # average of monthly rates: they are rebuilt from the monthly counts they are made of
+    # (orders on time / delivered orders; sum of review scores / reviewed orders). A sum of
+    # bigint is numeric in PostgreSQL, so these divisions are exact, not integer divisions.
     leaderboard = load(
         """
         select
@@ -163,13 +153,12 @@ def _(filters, reporter_url):
             sum(seller_revenue) as seller_revenue,
             cast(sum(items) as bigint) as items,
             cast(sum(orders) as bigint) as orders,
-            sum(avg_review_score * orders)
-            / nullif(sum(case when avg_review_score is not null then orders end), 0)
-                as avg_review_score,
+            sum(review_score_sum) / nullif(sum(reviewed_orders), 0) as avg_review_score,
+            cast(sum(reviewed_orders) as bigint) as reviewed_orders,
+            cast(sum(review_score_sum) as bigint) as review_score_sum,
             cast(sum(delivered_orders) as bigint) as delivered_orders,
-            cast(sum(round(on_time_rate * delivered_orders)) as bigint) as on_time_orders,
-            sum(round(on_time_rate * delivered_orders)) / nullif(sum(delivered_orders), 0)
-                as on_time_rate,
+            cast(sum(on_time_orders) as bigint) as on_time_orders,
+            sum(on_time_orders) / nullif(sum(delivered_orders), 0) as on_time_rate,
             cast(sum(late_shipments) as bigint) as late_shipments,
             sum(late_shipments) / sum(items) as late_shipment_share
         from marts.mart_seller_performance
@@ -203,17 +192,16 @@ def _(filters, reporter_url):
 
 @app.cell
 def _(leaderboard):
-    # The marketplace as a whole over the same months and states, to read a seller against.
+    # The marketplace as a whole over the same months and states, to read a seller against:
+    # again sums of counts, divided.
     _delivered = leaderboard["delivered_orders"].sum()
-    _reviewed = leaderboard.loc[leaderboard["avg_review_score"].notna(), "orders"].sum()
+    _reviewed = leaderboard["reviewed_orders"].sum()
     marketplace = {
         "sellers": len(leaderboard),
         "seller_revenue": leaderboard["seller_revenue"].sum(),
         "on_time_rate": (leaderboard["on_time_orders"].sum() / _delivered if _delivered else None),
         "avg_review_score": (
-            (leaderboard["avg_review_score"].fillna(0) * leaderboard["orders"]).sum() / _reviewed
-            if _reviewed
-            else None
+            leaderboard["review_score_sum"].sum() / _reviewed if _reviewed else None
         ),
         "late_shipment_share": leaderboard["late_shipments"].sum() / leaderboard["items"].sum(),
     }
@@ -236,7 +224,7 @@ def _():
 @app.cell
 def _(leaderboard):
     leaderboard_table = mo.ui.table(
-        leaderboard.drop(columns=["on_time_orders"])
+        leaderboard.drop(columns=["reviewed_orders", "review_score_sum", "on_time_orders"])
         # Numbers as numbers (not Decimal objects): the table sorts a column by value.
         .astype(
             {

@@ -4,17 +4,20 @@ As for the executive dashboard, ``app.run()`` executes all cells headlessly and 
 outputs and definitions. Passing a cell's names in ``defs`` replaces that cell: this is how the
 tests set the filters and the seller picker (each the only name of its cell).
 
-Expected values are computed here in Python from the mart's monthly rows, not with the app's
-SQL. The mart keeps a monthly on-time rate with the delivered orders it is made of, so over
-several months the rate must be weighted by those orders: a plain mean of the monthly rates is
-wrong, and the tests pick a seller for whom the two differ.
+Expected values are computed here in Python, not with the app's SQL: from the mart's monthly
+counts, which are themselves checked against the order facts (with the on-time rule applied
+here to the dates). The mart keeps each monthly rate with the counts it is made of (orders on
+time of the delivered ones; the score sum of the reviewed ones), so over several months a rate
+is a sum of counts divided: a plain mean of the monthly rates is wrong, and so is a review
+score weighted by all orders rather than the reviewed ones. The tests pick the sellers for whom
+these differ the most.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,9 +30,12 @@ pytestmark = pytest.mark.integration
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "sellers.py"
 
-# The mart rounds each monthly on-time rate to 4 decimals; a weighted mean of such rates is
-# within half a unit of the 4th decimal of the exact one.
-RATE_ROUNDING = 5e-5
+# Rates are ratios of whole counts: the app's (PostgreSQL numeric) and the tests' (float)
+# divisions agree far beyond any digit shown.
+EXACT = 1e-12
+# The mart rounds monthly rates to 4 decimals and scores to 2: a wrong roll-up of those shows
+# only when it is off by more than this.
+MISLEADING = 1e-3
 
 
 def _load_app() -> Any:
@@ -73,7 +79,8 @@ def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
         cur.execute(
             """
             select seller_id, order_month, seller_state, seller_revenue, items, orders,
-                   avg_review_score, delivered_orders, on_time_rate, late_shipments
+                   avg_review_score, reviewed_orders, review_score_sum, delivered_orders,
+                   on_time_orders, on_time_rate, late_shipments
             from marts.mart_seller_performance
             """
         )
@@ -81,40 +88,85 @@ def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
         return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
 
 
+@pytest.fixture(scope="module")
+def fact_counts(warehouse: Any) -> dict[tuple[str, dt.date], Counter]:
+    """Each seller-month's order counts worked out here from the core facts (as the owner).
+
+    The facts give the items of counted orders and each order's status, dates and the score
+    of the review that counts; the month, the distinct orders and the on-time rule (delivered
+    date <= estimated date, BUSINESS_RULES.md) are applied here, not taken from the mart.
+    """
+    with psycopg.connect(warehouse.admin_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select distinct items.seller_id, items.order_date, items.order_id,
+                   orders.order_status, orders.delivered_customer_at,
+                   orders.estimated_delivery_date, orders.review_score
+            from core.fact_order_items as items
+            join core.fact_orders as orders on orders.order_id = items.order_id
+            where items.is_counted
+            """
+        )
+        rows = cur.fetchall()
+    counts: dict[tuple[str, dt.date], Counter] = defaultdict(Counter)
+    for seller_id, order_date, _, status, delivered_at, estimated, score in rows:
+        month = counts[(seller_id, order_date.replace(day=1))]
+        month["orders"] += 1
+        if status == "delivered" and delivered_at is not None:
+            month["delivered_orders"] += 1
+            if estimated is not None and delivered_at.date() <= estimated:
+                month["on_time_orders"] += 1
+        if score is not None:
+            month["reviewed_orders"] += 1
+            month["review_score_sum"] += score
+    return counts
+
+
 def _per_seller(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each seller's figures over the given monthly rows, weighted by the orders behind them."""
+    """Each seller's figures over the given monthly rows: sums of counts, and rates divided.
+
+    Also the two wrong roll-ups the rates must not be: the mean of the monthly on-time rates,
+    and monthly review scores weighted by all orders (reviewed or not).
+    """
     months: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         months[row["seller_id"]].append(row)
     sellers = {}
     for seller_id, seller_rows in months.items():
         delivered = sum(row["delivered_orders"] for row in seller_rows)
-        reviewed = [row for row in seller_rows if row["avg_review_score"] is not None]
+        on_time = sum(row["on_time_orders"] for row in seller_rows)
+        reviewed = sum(row["reviewed_orders"] for row in seller_rows)
+        score_sum = sum(row["review_score_sum"] for row in seller_rows)
         rated = [row for row in seller_rows if row["on_time_rate"] is not None]
+        scored = [row for row in seller_rows if row["avg_review_score"] is not None]
         sellers[seller_id] = {
             "seller_revenue": sum(row["seller_revenue"] for row in seller_rows),
             "items": sum(row["items"] for row in seller_rows),
             "orders": sum(row["orders"] for row in seller_rows),
             "delivered_orders": delivered,
             "late_shipments": sum(row["late_shipments"] for row in seller_rows),
-            "on_time_rate": (
-                sum(float(row["on_time_rate"]) * row["delivered_orders"] for row in rated)
-                / delivered
-                if delivered
-                else None
-            ),
+            "on_time_rate": on_time / delivered if delivered else None,
             "mean_of_rates": (
                 sum(float(row["on_time_rate"]) for row in rated) / len(rated) if rated else None
             ),
-            "avg_review_score": (
-                sum(float(row["avg_review_score"]) * row["orders"] for row in reviewed)
-                / sum(row["orders"] for row in reviewed)
-                if reviewed
+            "avg_review_score": score_sum / reviewed if reviewed else None,
+            "score_weighted_by_orders": (
+                sum(float(row["avg_review_score"]) * row["orders"] for row in scored)
+                / sum(row["orders"] for row in scored)
+                if scored
                 else None
             ),
             "months": len(seller_rows),
         }
     return sellers
+
+
+def _approx(value: Any) -> Any:
+    return None if value is None else pytest.approx(value, rel=EXACT, abs=EXACT)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _assert_scorecard(scorecard: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
@@ -123,12 +175,8 @@ def _assert_scorecard(scorecard: Mapping[str, Any], expected: Mapping[str, Any])
     assert scorecard["orders"] == expected["orders"]
     assert scorecard["delivered_orders"] == expected["delivered_orders"]
     assert scorecard["late_shipments"] == expected["late_shipments"]
-    assert float(scorecard["on_time_rate"]) == pytest.approx(
-        expected["on_time_rate"], abs=RATE_ROUNDING
-    )
-    assert float(scorecard["avg_review_score"]) == pytest.approx(
-        expected["avg_review_score"], rel=1e-9
-    )
+    assert _float(scorecard["on_time_rate"]) == _approx(expected["on_time_rate"])
+    assert _float(scorecard["avg_review_score"]) == _approx(expected["avg_review_score"])
 
 
 def _top_seller(sellers: Mapping[str, Mapping[str, Any]]) -> str:
@@ -156,6 +204,21 @@ def test_all_cells_run_without_error(dashboard_run):
     assert not defs["seller_months"].empty
 
 
+def test_mart_counts_agree_with_the_facts(mart_rows, fact_counts):
+    """The counts the dashboard divides are the facts' counts, seller by seller, month by month."""
+    names = ("orders", "delivered_orders", "on_time_orders", "reviewed_orders", "review_score_sum")
+    mart = {
+        (row["seller_id"], row["order_month"]): {name: row[name] for name in names}
+        for row in mart_rows
+    }
+    facts = {key: {name: counts[name] for name in names} for key, counts in fact_counts.items()}
+    differing = sorted(key for key in mart.keys() | facts.keys() if mart.get(key) != facts.get(key))
+    assert not differing, [(key, mart.get(key), facts.get(key)) for key in differing[:5]]
+    assert sum(row["reviewed_orders"] for row in mart_rows) < sum(
+        row["orders"] for row in mart_rows
+    ), "every order of the sample has a review: the review weighting is not exercised"
+
+
 def test_leaderboard_matches_the_mart(dashboard_run, mart_rows):
     _, defs = dashboard_run
     sellers = _per_seller(mart_rows)
@@ -178,10 +241,19 @@ def test_leaderboard_matches_the_mart(dashboard_run, mart_rows):
         expected = sellers[row.seller_id]
         assert row.items == expected["items"], row.seller_id
         assert row.late_shipments == expected["late_shipments"], row.seller_id
-        if expected["on_time_rate"] is not None:
-            assert float(row.on_time_rate) == pytest.approx(
-                expected["on_time_rate"], abs=RATE_ROUNDING
-            ), row.seller_id
+        assert row.delivered_orders == expected["delivered_orders"], row.seller_id
+        assert _float(row.on_time_rate) == _approx(expected["on_time_rate"]), row.seller_id
+        assert _float(row.avg_review_score) == _approx(expected["avg_review_score"]), row.seller_id
+    # The marketplace figures the cards compare with: all counts summed, then divided.
+    marketplace = defs["marketplace"]
+    delivered = sum(row["delivered_orders"] for row in mart_rows)
+    reviewed = sum(row["reviewed_orders"] for row in mart_rows)
+    assert float(marketplace["on_time_rate"]) == _approx(
+        sum(row["on_time_orders"] for row in mart_rows) / delivered
+    )
+    assert float(marketplace["avg_review_score"]) == _approx(
+        sum(row["review_score_sum"] for row in mart_rows) / reviewed
+    )
 
 
 def test_scorecard_starts_on_the_top_seller(dashboard_run, mart_rows):
@@ -211,14 +283,40 @@ def test_scorecard_weights_monthly_rates_by_orders(warehouse, mart_rows):
     outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller(chosen))
     assert _callouts(outputs) == []
     _assert_scorecard(defs["scorecard"], expected)
-    if abs(expected["mean_of_rates"] - expected["on_time_rate"]) > 10 * RATE_ROUNDING:
+    if abs(expected["mean_of_rates"] - expected["on_time_rate"]) > MISLEADING:
         assert float(defs["scorecard"]["on_time_rate"]) != pytest.approx(
-            expected["mean_of_rates"], abs=RATE_ROUNDING
+            expected["mean_of_rates"], abs=MISLEADING / 2
         )
     # The trend has one point per month the seller sold in, with the mart's monthly figures.
     trend = defs["seller_months"]
     assert len(trend) == expected["months"]
     assert trend["items"].sum() == expected["items"]
+
+
+def test_scorecard_averages_the_reviewed_orders_only(warehouse, mart_rows):
+    """For the seller whose unreviewed orders would tilt the score the most, the card shows
+    the average over the reviewed orders, not monthly scores weighted by all orders."""
+    sellers = _per_seller(mart_rows)
+    candidates = {
+        seller_id: figures
+        for seller_id, figures in sellers.items()
+        if figures["avg_review_score"] is not None
+    }
+    chosen = max(
+        sorted(candidates),
+        key=lambda seller_id: abs(
+            candidates[seller_id]["score_weighted_by_orders"]
+            - candidates[seller_id]["avg_review_score"]
+        ),
+    )
+    expected = sellers[chosen]
+    outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller(chosen))
+    assert _callouts(outputs) == []
+    _assert_scorecard(defs["scorecard"], expected)
+    if abs(expected["score_weighted_by_orders"] - expected["avg_review_score"]) > MISLEADING:
+        assert float(defs["scorecard"]["avg_review_score"]) != pytest.approx(
+            expected["score_weighted_by_orders"], abs=MISLEADING / 2
+        )
 
 
 def test_filters_narrow_the_leaderboard(warehouse, mart_rows):

@@ -1,7 +1,9 @@
 {#- One row per seller and purchase month with at least one item of a counted order: seller
     revenue (price only), items, orders, the average score of the review that counts, the
     on-time rate of the delivered orders, late shipments (carrier pick-up after the item's
-    shipping limit) and the average days from purchase to carrier pick-up. -#}
+    shipping limit) and the average days from purchase to carrier pick-up. Each rate and
+    average comes with the counts it is made of (reviewed orders and their score sum, orders
+    on time among the delivered), so that months roll up exactly: a sum of counts, divided. -#}
 with
 
 items as (
@@ -50,7 +52,13 @@ order_totals as (
         seller_orders.order_month,
         count(*) as orders,
         avg(cast(orders.review_score as numeric(6, 2))) as avg_review_score,
+        -- the orders and scores the average is taken over (avg skips orders without a review)
+        count(orders.review_score) as reviewed_orders,
+        coalesce(sum(orders.review_score), 0) as review_score_sum,
         sum(case when orders.is_delivered then 1 else 0 end) as delivered_orders,
+        -- a delivered order without an on-time verdict counts as late, as in on_time_rate
+        sum(case when orders.is_delivered and orders.is_on_time then 1 else 0 end)
+            as on_time_orders,
         avg(case when orders.is_delivered then case when orders.is_on_time then 1.0 else 0.0 end end)
             as on_time_rate,
         avg(orders.days_to_ship) as avg_days_to_ship
@@ -69,7 +77,10 @@ select
     cast(item_totals.items as bigint) as items,
     cast(order_totals.orders as bigint) as orders,
     cast(order_totals.avg_review_score as numeric(4, 2)) as avg_review_score,
+    cast(order_totals.reviewed_orders as bigint) as reviewed_orders,
+    cast(order_totals.review_score_sum as bigint) as review_score_sum,
     cast(order_totals.delivered_orders as bigint) as delivered_orders,
+    cast(order_totals.on_time_orders as bigint) as on_time_orders,
     cast(order_totals.on_time_rate as numeric(6, 4)) as on_time_rate,
     cast(item_totals.late_shipments as bigint) as late_shipments,
     cast(order_totals.avg_days_to_ship as numeric(8, 2)) as avg_days_to_ship
