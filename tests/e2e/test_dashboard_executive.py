@@ -10,33 +10,42 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from dashboards.common import format_brl, format_number, format_percent
+
 pytestmark = pytest.mark.integration
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "executive.py"
 
 
-def _load_app() -> Any:
+def _load_module() -> Any:
     spec = importlib.util.spec_from_file_location("dashboards_executive_under_test", DASHBOARD)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.app
+    return module
 
 
 @pytest.fixture(scope="module")
-def dashboard_run(warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+def executive() -> Any:
+    return _load_module()
+
+
+@pytest.fixture(scope="module")
+def dashboard_run(executive: Any, warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
     """All cells of the dashboard, run once against the warehouse the pipeline built.
 
     The app reads its connection from the ``reporter_url`` cell; passing it here pins the run to
     the ``warehouse`` fixture's reporter URL whatever the process-wide settings say.
     """
-    return _load_app().run(defs={"reporter_url": warehouse.reporter_database_url})
+    return executive.app.run(defs={"reporter_url": warehouse.reporter_database_url})
 
 
 def _mart_totals(url: str) -> dict[str, Any]:
@@ -58,9 +67,23 @@ def test_all_cells_run_without_error(dashboard_run: tuple[Sequence[Any], Mapping
         out.text for out in outputs if "marimo-callout-output" in (getattr(out, "text", "") or "")
     ]
     assert callouts == [], f"the dashboard stopped with a message instead of data: {callouts}"
-    for name in ("date_range", "kpis", "trend", "gmv_chart", "orders_chart"):
+    for name in (
+        "date_range",
+        "kpis",
+        "previous_kpis",
+        "kpi_cards",
+        "trend",
+        "gmv_chart",
+        "orders_chart",
+        "category_sales",
+        "category_chart",
+        "state_delivery",
+        "state_chart",
+    ):
         assert name in defs, f"cell defining {name!r} did not run"
     assert not defs["trend"].empty
+    assert not defs["category_sales"].empty
+    assert not defs["state_delivery"].empty
 
 
 def test_kpis_match_the_mart(dashboard_run, warehouse):
@@ -74,6 +97,227 @@ def test_kpis_match_the_mart(dashboard_run, warehouse):
     assert defs["kpis"]["gmv"] == expected["gmv"]
     assert defs["kpis"]["orders"] == expected["orders"]
     assert defs["kpis"]["aov"] == expected["aov"]
+
+
+def _one(url: str, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    assert row is not None, f"no row for: {sql}"
+    return row
+
+
+def _mart_window(url: str, start: date, end: date) -> dict[str, Any]:
+    """The executive mart's sums over one window of days."""
+    days, orders, gmv, aov, new_customers, delivered = _one(
+        url,
+        """
+        select count(*), sum(orders), sum(gmv), round(sum(gmv) / nullif(sum(orders), 0), 2),
+               sum(new_customers), sum(delivered_orders)
+        from marts.mart_executive_dashboard
+        where order_date between %s and %s
+        """,
+        (start, end),
+    )
+    return {
+        "days": days,
+        "orders": orders,
+        "gmv": gmv,
+        "aov": aov,
+        "new_customers": new_customers,
+        "delivered_orders": delivered,
+    }
+
+
+def _orders_truth(admin_url: str, start: date, end: date) -> dict[str, Any]:
+    """On-time and review figures straight from the order facts (as the owner): what the
+    dashboard's figures, read from the daily mart, must agree with."""
+    delivered, on_time, review = _one(
+        admin_url,
+        """
+        select count(*) filter (where is_delivered),
+               count(*) filter (where is_delivered and is_on_time),
+               avg(review_score) filter (where is_counted)
+        from core.fact_orders
+        where order_date between %s and %s
+        """,
+        (start, end),
+    )
+    return {"delivered_orders": delivered, "on_time_orders": on_time, "avg_review_score": review}
+
+
+def _card(value: str) -> str:
+    """How a value or caption appears in the KPI cards' HTML (a JSON string in an attribute)."""
+    return f"&quot;{value}&quot;".replace("$", "&#36;")
+
+
+def _signed(text: str) -> str:
+    """A change as the cards write it: with its sign, and none when it rounds to zero."""
+    if not any(digit in text for digit in "123456789"):
+        return text.lstrip("-")
+    return text if text.startswith("-") else f"+{text}"
+
+
+def _change(current: Any, previous: Any) -> str:
+    """The relative change a card shows, worked out here independently of the app."""
+    change = (Decimal(current) - Decimal(previous)) / Decimal(previous) * 100
+    return f"{_signed(format_number(change, 1))}% vs previous period"
+
+
+def test_service_kpis_match_the_marts(dashboard_run, warehouse):
+    """On-time delivery and review score over the whole history, as ratios of sums."""
+    _, defs = dashboard_run
+    kpis = defs["kpis"]
+    url = warehouse.reporter_database_url
+    # The delivery mart keeps on-time counts: over the whole history it covers the very same
+    # delivered orders as the daily executive mart, so the rate must be the same to the order.
+    delivered, on_time, new_customers, reviewed = _one(
+        url,
+        """
+        select
+            (select sum(delivered_orders) from marts.mart_delivery_performance
+             where grain = 'customer_state'),
+            (select sum(on_time_orders) from marts.mart_delivery_performance
+             where grain = 'customer_state'),
+            (select sum(new_customers) from marts.mart_executive_dashboard),
+            (select sum(avg_review_score * orders)
+                    / sum(orders) filter (where avg_review_score is not null)
+             from marts.mart_executive_dashboard)
+        """,
+    )
+    assert delivered > 0 and on_time > 0, "the sample run delivered nothing"
+    assert (kpis["delivered_orders"], kpis["on_time_orders"]) == (delivered, on_time)
+    assert format_percent(kpis["on_time_rate"]) == format_percent(Decimal(on_time) / delivered)
+    assert kpis["new_customers"] == new_customers
+    assert kpis["avg_review_score"] == reviewed
+    truth = _orders_truth(warehouse.admin_url, defs["start"], defs["end"])
+    assert abs(kpis["avg_review_score"] - truth["avg_review_score"]) < Decimal("0.01")
+
+    cards = defs["kpi_cards"].text
+    for shown in (
+        format_number(new_customers),
+        format_percent(Decimal(on_time) / delivered),
+        format_number(reviewed, 2),
+    ):
+        assert _card(shown) in cards, f"the KPI cards do not show {shown}"
+    # The whole history has nothing before it to compare with.
+    assert defs["previous_kpis"]["days"] == 0
+    assert _card("no previous period in the data") in cards
+
+
+@pytest.fixture(scope="module")
+def last_90_days(executive: Any, warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    """The dashboard run on the last 90 days of the data, as if a user had picked them."""
+    import marimo as mo
+
+    first_day, last_day = _one(
+        warehouse.reporter_database_url,
+        "select min(order_date), max(order_date) from marts.mart_executive_dashboard",
+    )
+    picked = mo.ui.date_range(
+        start=first_day, stop=last_day, value=(last_day - timedelta(days=89), last_day)
+    )
+    return executive.app.run(
+        defs={"reporter_url": warehouse.reporter_database_url, "date_range": picked}
+    )
+
+
+def test_kpis_compare_with_the_90_days_before(last_90_days, warehouse):
+    outputs, defs = last_90_days
+    start, end = defs["date_range"].value
+    assert (defs["previous_start"], defs["previous_end"]) == (
+        start - timedelta(days=90),
+        start - timedelta(days=1),
+    )
+    url = warehouse.reporter_database_url
+    windows = {
+        "kpis": (start, end),
+        "previous_kpis": (defs["previous_start"], defs["previous_end"]),
+    }
+    for name, (first, last) in windows.items():
+        expected = _mart_window(url, first, last)
+        assert expected["days"] > 0, f"the sample has no orders from {first} to {last}"
+        for key, value in expected.items():
+            assert defs[name][key] == value, f"{name}[{key!r}] from {first} to {last}"
+        # on time: the count the dashboard rebuilds from the mart's daily rates is the facts'
+        truth = _orders_truth(warehouse.admin_url, first, last)
+        assert defs[name]["delivered_orders"] == truth["delivered_orders"]
+        assert defs[name]["on_time_orders"] == truth["on_time_orders"]
+        assert format_percent(defs[name]["on_time_rate"]) == format_percent(
+            Decimal(truth["on_time_orders"]) / truth["delivered_orders"]
+        )
+        assert abs(defs[name]["avg_review_score"] - truth["avg_review_score"]) < Decimal("0.01")
+
+    kpis, previous = defs["kpis"], defs["previous_kpis"]
+    cards = defs["kpi_cards"].text
+    for shown in (
+        format_number(kpis["orders"]),
+        format_brl(kpis["gmv"]),
+        format_brl(kpis["aov"]),
+        _change(kpis["orders"], previous["orders"]),
+        _change(kpis["gmv"], previous["gmv"]),
+        _change(kpis["aov"], previous["aov"]),
+        _change(kpis["new_customers"], previous["new_customers"]),
+    ):
+        assert _card(shown) in cards, f"the KPI cards do not show {shown}"
+    points = format_number((kpis["on_time_rate"] - previous["on_time_rate"]) * 100, 1)
+    assert _card(f"{_signed(points)} p.p. vs previous period") in cards
+    assert "the 90 days just before" in cards
+
+
+def test_previous_period_and_change_captions(executive):
+    assert executive.previous_period(date(2018, 3, 1), date(2018, 3, 31)) == (
+        date(2018, 1, 29),
+        date(2018, 2, 28),
+    )
+    assert executive.previous_period(date(2018, 3, 1), date(2018, 3, 1)) == (
+        date(2018, 2, 28),
+        date(2018, 2, 28),
+    )
+    change = executive.describe_change
+    assert change(110, 100, "percent") == ("+10,0% vs previous period", "increase")
+    assert change(Decimal("90.00"), Decimal("120.00"), "percent") == (
+        "-25,0% vs previous period",
+        "decrease",
+    )
+    assert change(Decimal("0.9012"), Decimal("0.9234"), "points") == (
+        "-2,2 p.p. vs previous period",
+        "decrease",
+    )
+    # a change that rounds to zero shows no arrow (and no minus sign)
+    assert change(Decimal("4.101"), Decimal("4.104"), "score") == ("0,00 vs previous period", None)
+    assert change(5, 0, "percent") == ("none in the previous period", "increase")
+    assert change(5, None, "percent") == ("no previous period in the data", None)
+
+
+def test_category_and_state_views_match_their_marts(dashboard_run, warehouse):
+    _, defs = dashboard_run
+    url = warehouse.reporter_database_url
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select category, sum(gmv) from marts.mart_category_sales
+            group by category order by sum(gmv) desc, category limit 10
+            """
+        )
+        top = cur.fetchall()
+        cur.execute(
+            """
+            select customer_state, sum(delivered_orders), sum(on_time_orders)
+            from marts.mart_delivery_performance where grain = 'customer_state'
+            group by customer_state order by customer_state
+            """
+        )
+        states = cur.fetchall()
+    sales = defs["category_sales"]
+    assert list(sales["category"]) == [category for category, _ in top]
+    assert [round(Decimal(value), 2) for value in sales["gmv"]] == [gmv for _, gmv in top]
+    shown = defs["state_delivery"].sort_values("customer_state")
+    assert list(shown["customer_state"]) == [state for state, _, _ in states]
+    assert list(shown["delivered_orders"]) == [delivered for _, delivered, _ in states]
+    assert list(shown["on_time_orders"]) == [on_time for _, _, on_time in states]
+    # every delivered order of the daily mart is in exactly one state
+    assert shown["delivered_orders"].sum() == defs["kpis"]["delivered_orders"]
 
 
 def test_marimo_run_serves_the_dashboard(warehouse: Any) -> None:
