@@ -18,7 +18,11 @@ with app.setup(hide_code=True):
             "name": "executive",
             "title": "Executive: the marketplace at a glance",
             "audience": "Leadership",
-            "about": "Orders, GMV and average order value by day, week or month.",
+            "about": (
+                "Orders, GMV, average order value, new customers, on-time rate and review score "
+                "with their change against the previous period; GMV and orders over time; top "
+                "categories and customer states."
+            ),
         },
         {
             "name": "quality",

@@ -131,19 +131,34 @@ def _mart_window(url: str, start: date, end: date) -> dict[str, Any]:
 
 def _orders_truth(admin_url: str, start: date, end: date) -> dict[str, Any]:
     """On-time and review figures straight from the order facts (as the owner): what the
-    dashboard's figures, read from the daily mart, must agree with."""
-    delivered, on_time, review = _one(
+    dashboard's figures, read from the daily mart, must agree with to the order.
+
+    The on-time rate is on-time over delivered orders and the review score the plain average
+    over the counted orders that have a review; both sides divide the same two integers in
+    PostgreSQL numeric, so they are equal digit for digit, not merely close."""
+    delivered, on_time, rate, reviewed, score_sum, review = _one(
         admin_url,
         """
         select count(*) filter (where is_delivered),
                count(*) filter (where is_delivered and is_on_time),
+               cast(count(*) filter (where is_delivered and is_on_time) as numeric)
+                   / nullif(count(*) filter (where is_delivered), 0),
+               count(review_score) filter (where is_counted),
+               sum(review_score) filter (where is_counted),
                avg(review_score) filter (where is_counted)
         from core.fact_orders
         where order_date between %s and %s
         """,
         (start, end),
     )
-    return {"delivered_orders": delivered, "on_time_orders": on_time, "avg_review_score": review}
+    return {
+        "delivered_orders": delivered,
+        "on_time_orders": on_time,
+        "on_time_rate": rate,
+        "reviewed_orders": reviewed,
+        "review_score_sum": score_sum,
+        "avg_review_score": review,
+    }
 
 
 def _card(value: str) -> str:
@@ -171,7 +186,7 @@ def test_service_kpis_match_the_marts(dashboard_run, warehouse):
     url = warehouse.reporter_database_url
     # The delivery mart keeps on-time counts: over the whole history it covers the very same
     # delivered orders as the daily executive mart, so the rate must be the same to the order.
-    delivered, on_time, new_customers, reviewed = _one(
+    delivered, on_time, new_customers = _one(
         url,
         """
         select
@@ -179,25 +194,28 @@ def test_service_kpis_match_the_marts(dashboard_run, warehouse):
              where grain = 'customer_state'),
             (select sum(on_time_orders) from marts.mart_delivery_performance
              where grain = 'customer_state'),
-            (select sum(new_customers) from marts.mart_executive_dashboard),
-            (select sum(avg_review_score * orders)
-                    / sum(orders) filter (where avg_review_score is not null)
-             from marts.mart_executive_dashboard)
+            (select sum(new_customers) from marts.mart_executive_dashboard)
         """,
     )
     assert delivered > 0 and on_time > 0, "the sample run delivered nothing"
     assert (kpis["delivered_orders"], kpis["on_time_orders"]) == (delivered, on_time)
-    assert format_percent(kpis["on_time_rate"]) == format_percent(Decimal(on_time) / delivered)
     assert kpis["new_customers"] == new_customers
-    assert kpis["avg_review_score"] == reviewed
+    # Over the whole history the rates are the facts' own, exactly: the mart's daily counts add
+    # up to the facts' counts (reviewed orders and their score sum, orders on time).
     truth = _orders_truth(warehouse.admin_url, defs["start"], defs["end"])
-    assert abs(kpis["avg_review_score"] - truth["avg_review_score"]) < Decimal("0.01")
+    assert kpis["on_time_rate"] == truth["on_time_rate"]
+    assert truth["reviewed_orders"] > 0, "the sample run has no reviews"
+    assert (kpis["reviewed_orders"], kpis["review_score_sum"]) == (
+        truth["reviewed_orders"],
+        truth["review_score_sum"],
+    )
+    assert kpis["avg_review_score"] == truth["avg_review_score"]
 
     cards = defs["kpi_cards"].text
     for shown in (
         format_number(new_customers),
         format_percent(Decimal(on_time) / delivered),
-        format_number(reviewed, 2),
+        format_number(truth["avg_review_score"], 2),
     ):
         assert _card(shown) in cards, f"the KPI cards do not show {shown}"
     # The whole history has nothing before it to compare with.
@@ -234,19 +252,18 @@ def test_kpis_compare_with_the_90_days_before(last_90_days, warehouse):
         "kpis": (start, end),
         "previous_kpis": (defs["previous_start"], defs["previous_end"]),
     }
+    truths = {}
     for name, (first, last) in windows.items():
         expected = _mart_window(url, first, last)
         assert expected["days"] > 0, f"the sample has no orders from {first} to {last}"
         for key, value in expected.items():
             assert defs[name][key] == value, f"{name}[{key!r}] from {first} to {last}"
-        # on time: the count the dashboard rebuilds from the mart's daily rates is the facts'
-        truth = _orders_truth(warehouse.admin_url, first, last)
-        assert defs[name]["delivered_orders"] == truth["delivered_orders"]
-        assert defs[name]["on_time_orders"] == truth["on_time_orders"]
-        assert format_percent(defs[name]["on_time_rate"]) == format_percent(
-            Decimal(truth["on_time_orders"]) / truth["delivered_orders"]
-        )
-        assert abs(defs[name]["avg_review_score"] - truth["avg_review_score"]) < Decimal("0.01")
+        # on time and reviews: the counts the dashboard adds up from the mart are the facts'
+        truth = truths[name] = _orders_truth(warehouse.admin_url, first, last)
+        for key in ("delivered_orders", "on_time_orders", "reviewed_orders", "review_score_sum"):
+            assert defs[name][key] == truth[key], f"{name}[{key!r}] from {first} to {last}"
+        assert defs[name]["on_time_rate"] == truth["on_time_rate"]
+        assert defs[name]["avg_review_score"] == truth["avg_review_score"]
 
     kpis, previous = defs["kpis"], defs["previous_kpis"]
     cards = defs["kpi_cards"].text
@@ -262,6 +279,8 @@ def test_kpis_compare_with_the_90_days_before(last_90_days, warehouse):
         assert _card(shown) in cards, f"the KPI cards do not show {shown}"
     points = format_number((kpis["on_time_rate"] - previous["on_time_rate"]) * 100, 1)
     assert _card(f"{_signed(points)} p.p. vs previous period") in cards
+    score = truths["kpis"]["avg_review_score"] - truths["previous_kpis"]["avg_review_score"]
+    assert _card(f"{_signed(format_number(score, 2))} vs previous period") in cards
     assert "the 90 days just before" in cards
 
 

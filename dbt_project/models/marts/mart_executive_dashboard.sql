@@ -1,4 +1,7 @@
-{#- One row per purchase day: the executive KPIs of BUSINESS_RULES.md. -#}
+{#- One row per purchase day: the executive KPIs of BUSINESS_RULES.md. The on-time rate and the
+    average review score come with the counts they are made of (orders on time among the
+    delivered, reviewed orders and their score sum), so that days roll up exactly: a sum of
+    counts, divided. -#}
 with
 
 orders as (
@@ -22,7 +25,12 @@ daily as (
         sum(case when is_counted then freight_value else 0 end) as freight_value,
         sum(case when order_status = 'canceled' then 1 else 0 end) as canceled_orders,
         avg(case when is_counted then review_score end) as avg_review_score,
+        -- the orders and scores the average is taken over (avg skips orders without a review)
+        count(case when is_counted then review_score end) as reviewed_orders,
+        coalesce(sum(case when is_counted then review_score end), 0) as review_score_sum,
         sum(case when is_delivered then 1 else 0 end) as delivered_orders,
+        -- a delivered order without an on-time verdict counts as late, as in on_time_rate
+        sum(case when is_delivered and is_on_time then 1 else 0 end) as on_time_orders,
         avg(case when is_delivered then case when is_on_time then 1.0 else 0.0 end end)
             as on_time_rate,
         avg(case when is_delivered then delivery_days end) as avg_delivery_days
@@ -42,7 +50,10 @@ select
     cast(daily.freight_value / nullif(daily.gmv, 0) as numeric(6, 4)) as freight_share,
     cast(daily.canceled_orders as bigint) as canceled_orders,
     cast(daily.avg_review_score as numeric(4, 2)) as avg_review_score,
+    cast(daily.reviewed_orders as bigint) as reviewed_orders,
+    cast(daily.review_score_sum as bigint) as review_score_sum,
     cast(daily.delivered_orders as bigint) as delivered_orders,
+    cast(daily.on_time_orders as bigint) as on_time_orders,
     cast(daily.on_time_rate as numeric(6, 4)) as on_time_rate,
     cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days
 from daily
