@@ -46,6 +46,7 @@ dbt: $(STAMP) ## run dbt by hand with the platform's connection, e.g. make dbt A
 lint: $(STAMP) ## ruff on Python, marimo check on the dashboards
 	$(BIN)/ruff check orchestration dashboards tests
 	$(BIN)/ruff format --check orchestration dashboards tests
+	$(BIN)/marimo check $(filter-out dashboards/common.py dashboards/__init__.py,$(wildcard dashboards/*.py))
 
 format: $(STAMP) ## format Python with ruff
 	$(BIN)/ruff format orchestration dashboards tests
