@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import psycopg
@@ -24,6 +25,9 @@ from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
 from orchestration.settings import get_settings
+
+if TYPE_CHECKING:
+    import marimo as mo
 
 # Applied at connection start, before any query runs; SET SESSION CHARACTERISTICS below repeats
 # it in case a pooler in front of the server drops startup options.
@@ -209,3 +213,98 @@ def load(sql: str, params: dict | None, url: str) -> pd.DataFrame:
         )
         mo.stop(True, mo.callout(mo.md(str(exc)), kind="danger", title=title))
         raise  # mo.stop always raises; this keeps the return type honest
+
+
+# The filters of the monthly dashboards (delivery, sellers): a From and a To month picked
+# among the mart's months, and states to narrow to. Each app creates every picker in a cell of
+# its own and keeps it in a global (`month_from`, `month_to`, `state_filter`), so that marimo
+# re-runs the cells that read it, and a test can replace any of them by name.
+
+
+def month_picker(months: Sequence[date], label: str, *, last: bool = False) -> mo.ui.dropdown:
+    """A dropdown of the mart's ``months`` (labelled ``mm/yyyy``), set to the first month, or
+    to the last one with ``last``: together a From and a To picker open on every month."""
+    import marimo as mo
+
+    return mo.ui.dropdown(
+        options={f"{month:%m/%Y}": month for month in months},
+        value=f"{months[-1 if last else 0]:%m/%Y}",
+        label=label,
+    )
+
+
+def state_picker(states: Sequence[str], label: str) -> mo.ui.multiselect:
+    """A multiselect of ``states``; picking none means every state (see ``month_filters``)."""
+    import marimo as mo
+
+    return mo.ui.multiselect(options=states, label=f"{label} (none picked: all)")
+
+
+def month_filters(
+    month_from: mo.ui.dropdown, month_to: mo.ui.dropdown, state_filter: mo.ui.multiselect
+) -> dict[str, Any]:
+    """The query parameters of the pickers: ``first_month``, ``last_month`` and ``states``
+    (an empty list: all states).
+
+    A From month after the To month would select nothing without saying why: that stops the
+    cell with a callout that says what to change instead.
+    """
+    import marimo as mo
+
+    mo.stop(
+        month_from.value > month_to.value,
+        mo.callout(
+            mo.md(
+                f"**From** ({month_from.value:%m/%Y}) is after **To** "
+                f"({month_to.value:%m/%Y}). Pick a From month on or before the To month."
+            ),
+            kind="warn",
+            title="The months are the wrong way round",
+        ),
+    )
+    return {
+        "first_month": month_from.value,
+        "last_month": month_to.value,
+        "states": list(state_filter.value),
+    }
+
+
+def states_text(states: Sequence[str]) -> str:
+    """The chosen states for a sentence: ``RJ, SP``, or ``any state`` when none is chosen."""
+    return ", ".join(states) or "any state"
+
+
+def stop_if_filtered_out(nothing: bool, message: str) -> None:
+    """Stop the cell when the month and state filters select nothing (``nothing``).
+
+    ``message`` says what the chosen months and states lack; the callout adds what to do, so
+    the cells that depend on this one draw no empty chart.
+    """
+    import marimo as mo
+
+    mo.stop(
+        nothing,
+        mo.callout(
+            mo.md(f"{message} Pick more months or other states."),
+            kind="warn",
+            title="Nothing to show for these filters",
+        ),
+    )
+
+
+def stop_if_no_data(empty: bool, mart: str, rows: str = "rows") -> None:
+    """Stop the cell when ``mart`` (``marts.<name>``) holds no ``rows`` yet: the pipeline has
+    not run on any data, and the callout says how to run it."""
+    import marimo as mo
+
+    mo.stop(
+        empty,
+        mo.callout(
+            mo.md(
+                f"`{mart}` has no {rows} yet. Load data and run the pipeline (`make run` "
+                "locally, or materialize all assets in the Dagster UI)."
+            ),
+            kind="warn",
+            title="No data yet",
+        ),
+    )

@@ -27,6 +27,7 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
+        stop_if_no_data,
     )
     from orchestration.settings import get_settings
 
@@ -93,6 +94,19 @@ def in_segment_order(frame: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+@app.function
+def count_texts(customers: pd.Series, spend: pd.Series) -> dict[str, list[str]]:
+    """The tooltip texts of a chart of customer counts: each count, its share of all the
+    counts given, and the customers' spend, already written the Brazilian way (see
+    THOUSANDS_AXIS above), so that every chart's tooltips read alike."""
+    total = customers.sum()
+    return {
+        "customers_text": [format_number(value) for value in customers],
+        "spend_text": [format_brl(value) for value in spend],
+        "share_text": [format_percent(value / total) for value in customers],
+    }
+
+
 @app.cell(hide_code=True)
 def _():
     mo.md("""
@@ -128,17 +142,7 @@ def _(reporter_url):
         None,
         reporter_url,
     ).iloc[0]
-    mo.stop(
-        _choices["customers"] == 0,
-        mo.callout(
-            mo.md(
-                "`marts.mart_customer_analytics` has no rows yet. Load data and run the "
-                "pipeline (`make run` locally, or materialize all assets in the Dagster UI)."
-            ),
-            kind="warn",
-            title="No data yet",
-        ),
-    )
+    stop_if_no_data(_choices["customers"] == 0, "marts.mart_customer_analytics")
     states = sorted(_choices["states"])
     segments = in_segment_order(pd.DataFrame({"segment": _choices["segments"]}))["segment"].tolist()
     as_of_date = _choices["as_of_date"]
@@ -301,12 +305,7 @@ def _(segment_summary):
             "segment": segment_summary["segment"],
             "customers": segment_summary["customers"].astype("int64"),
             "spend": segment_summary["spend"].astype("float64"),
-            "customers_text": [format_number(value) for value in segment_summary["customers"]],
-            "spend_text": [format_brl(value) for value in segment_summary["spend"]],
-            "share_text": [
-                format_percent(value / segment_summary["customers"].sum())
-                for value in segment_summary["customers"]
-            ],
+            **count_texts(segment_summary["customers"], segment_summary["spend"]),
         }
     )
     _base = alt.Chart(_bars).encode(
@@ -405,11 +404,7 @@ def _(rfm_axis, rfm_scores):
             "recency_score": _grid["recency_score"].astype("int64"),
             "other_score": _grid["other_score"].astype("int64"),
             "customers": _grid["customers"].astype("int64"),
-            "customers_text": [format_number(value) for value in _grid["customers"]],
-            "spend_text": [format_brl(value) for value in _grid["spend"]],
-            "share_text": [
-                format_percent(value / _grid["customers"].sum()) for value in _grid["customers"]
-            ],
+            **count_texts(_grid["customers"], _grid["spend"]),
         }
     )
     _cells = alt.Chart(_grid).encode(

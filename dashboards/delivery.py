@@ -23,8 +23,63 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
+        month_filters,
+        month_picker,
+        state_picker,
+        states_text,
+        stop_if_filtered_out,
+        stop_if_no_data,
     )
     from orchestration.settings import get_settings
+
+    # The page's filters as a query condition: purchase months From..To and the chosen customer
+    # states (none chosen: all). Their values are query parameters; only this fixed text is
+    # pasted into the queries below, never anything a reader typed.
+    IN_FILTERS = """
+            order_month between %(first_month)s and %(last_month)s
+            and (
+                cardinality(cast(%(states)s as text[])) = 0
+                or customer_state = any(cast(%(states)s as text[]))
+            )
+    """
+
+    # The delivery figures of a group of the mart's rows. Rates and averages are rolled up from
+    # the counts and sums the mart keeps, so each order weighs the same whatever its month or
+    # state (never an average of monthly rates).
+    FIGURES = """
+            cast(coalesce(sum(delivered_orders), 0) as bigint) as delivered_orders,
+            cast(sum(late_orders) as bigint) as late_orders,
+            sum(on_time_orders) / nullif(sum(delivered_orders), 0) as on_time_rate,
+            sum(total_delivery_days) / nullif(sum(delivered_orders), 0) as avg_delivery_days,
+            sum(total_days_late) / nullif(sum(delivered_orders), 0) as avg_days_late
+    """
+
+    # The figures' types in a frame: numbers as numbers, not Decimal objects, so that charts
+    # get plain JSON and a table sorts a column by value.
+    FIGURE_TYPES = {
+        "delivered_orders": "int64",
+        "late_orders": "int64",
+        "on_time_rate": "float64",
+        "avg_delivery_days": "float64",
+        "avg_days_late": "float64",
+    }
+
+    # How the charts' tooltips name and format each figure, the same in every chart.
+    FIGURE_TOOLTIPS = {
+        "delivered_orders": ("delivered orders", ",d"),
+        "on_time_rate": ("on-time rate", ".1%"),
+        "avg_delivery_days": ("average delivery days", ",.1f"),
+        "avg_days_late": ("average days late", ",.2f"),
+    }
+
+
+@app.function
+def figure_tooltips(*figures: str) -> list[alt.Tooltip]:
+    """The tooltips of some delivery figures (columns of the mart), in the order given."""
+    return [
+        alt.Tooltip(f"{name}:Q", title=FIGURE_TOOLTIPS[name][0], format=FIGURE_TOOLTIPS[name][1])
+        for name in figures
+    ]
 
 
 @app.cell(hide_code=True)
@@ -59,18 +114,7 @@ def _(reporter_url):
         None,
         reporter_url,
     )
-    mo.stop(
-        _choices.empty,
-        mo.callout(
-            mo.md(
-                "`marts.mart_delivery_performance` has no delivered orders yet. Load data and "
-                "run the pipeline (`make run` locally, or materialize all assets in the Dagster "
-                "UI)."
-            ),
-            kind="warn",
-            title="No data yet",
-        ),
-    )
+    stop_if_no_data(_choices.empty, "marts.mart_delivery_performance", "delivered orders")
     months = sorted(_choices["order_month"].unique())
     customer_states = sorted(_choices["customer_state"].unique())
     return customer_states, months
@@ -78,29 +122,19 @@ def _(reporter_url):
 
 @app.cell
 def _(months):
-    month_from = mo.ui.dropdown(
-        options={f"{_month:%m/%Y}": _month for _month in months},
-        value=f"{months[0]:%m/%Y}",
-        label="From month",
-    )
+    month_from = month_picker(months, "From month")
     return (month_from,)
 
 
 @app.cell
 def _(months):
-    month_to = mo.ui.dropdown(
-        options={f"{_month:%m/%Y}": _month for _month in months},
-        value=f"{months[-1]:%m/%Y}",
-        label="To month",
-    )
+    month_to = month_picker(months, "To month", last=True)
     return (month_to,)
 
 
 @app.cell
 def _(customer_states):
-    state_filter = mo.ui.multiselect(
-        options=customer_states, label="Customer states (none picked: all)"
-    )
+    state_filter = state_picker(customer_states, "Customer states")
     return (state_filter,)
 
 
@@ -112,64 +146,27 @@ def _(month_from, month_to, state_filter):
 
 @app.cell
 def _(month_from, month_to, state_filter):
-    mo.stop(
-        month_from.value > month_to.value,
-        mo.callout(
-            mo.md(
-                f"**From** ({month_from.value:%m/%Y}) is after **To** "
-                f"({month_to.value:%m/%Y}). Pick a From month on or before the To month."
-            ),
-            kind="warn",
-            title="The months are the wrong way round",
-        ),
-    )
     # The parameters every query of the page takes; an empty list of states means all of them.
-    filters = {
-        "first_month": month_from.value,
-        "last_month": month_to.value,
-        "states": list(state_filter.value),
-    }
+    filters = month_filters(month_from, month_to, state_filter)
     return (filters,)
 
 
 @app.cell
 def _(filters, reporter_url):
-    # Rates and averages are rolled up from the counts and sums the mart keeps, so each
-    # order weighs the same whatever its month or state (never an average of monthly rates).
     _totals = load(
-        """
-        select
-            cast(coalesce(sum(delivered_orders), 0) as bigint) as delivered_orders,
-            cast(sum(on_time_orders) as bigint) as on_time_orders,
-            cast(sum(late_orders) as bigint) as late_orders,
-            sum(on_time_orders) / nullif(sum(delivered_orders), 0) as on_time_rate,
-            sum(total_delivery_days) / nullif(sum(delivered_orders), 0) as avg_delivery_days,
-            sum(total_days_late) / nullif(sum(delivered_orders), 0) as avg_days_late
+        f"""
+        select {FIGURES}, cast(sum(on_time_orders) as bigint) as on_time_orders
         from marts.mart_delivery_performance
-        where
-            grain = 'customer_state'
-            and order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+        where grain = 'customer_state' and {IN_FILTERS}
         """,
         filters,
         reporter_url,
     )
     kpis = _totals.iloc[0].to_dict()
-    _where = ", ".join(filters["states"]) or "any state"
-    mo.stop(
+    stop_if_filtered_out(
         kpis["delivered_orders"] == 0,
-        mo.callout(
-            mo.md(
-                f"No order bought between **{filters['first_month']:%m/%Y}** and "
-                f"**{filters['last_month']:%m/%Y}** was delivered to {_where}. Pick more "
-                "months or other states."
-            ),
-            kind="warn",
-            title="Nothing to show for these filters",
-        ),
+        f"No order bought between **{filters['first_month']:%m/%Y}** and "
+        f"**{filters['last_month']:%m/%Y}** was delivered to {states_text(filters['states'])}.",
     )
     # The filters, now known to select some deliveries. The cells below take their parameters
     # from here, so that when there is nothing to show none of them draws an empty chart.
@@ -215,36 +212,16 @@ def _(kpis):
 @app.cell
 def _(reporter_url, scope):
     by_state = load(
-        """
-        select
-            customer_state,
-            cast(sum(delivered_orders) as bigint) as delivered_orders,
-            cast(sum(late_orders) as bigint) as late_orders,
-            sum(on_time_orders) / sum(delivered_orders) as on_time_rate,
-            sum(total_delivery_days) / sum(delivered_orders) as avg_delivery_days,
-            sum(total_days_late) / sum(delivered_orders) as avg_days_late
+        f"""
+        select customer_state, {FIGURES}
         from marts.mart_delivery_performance
-        where
-            grain = 'customer_state'
-            and order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+        where grain = 'customer_state' and {IN_FILTERS}
         group by customer_state
         order by avg_delivery_days desc, customer_state
         """,
         scope,
         reporter_url,
-    ).astype(
-        {
-            "delivered_orders": "int64",
-            "late_orders": "int64",
-            "on_time_rate": "float64",
-            "avg_delivery_days": "float64",
-            "avg_days_late": "float64",
-        }
-    )
+    ).astype(FIGURE_TYPES)
     return (by_state,)
 
 
@@ -277,10 +254,9 @@ def _(by_state):
             ),
             tooltip=[
                 alt.Tooltip("customer_state:N", title="state"),
-                alt.Tooltip("delivered_orders:Q", title="delivered orders", format=",d"),
-                alt.Tooltip("avg_delivery_days:Q", title="average delivery days", format=",.1f"),
-                alt.Tooltip("on_time_rate:Q", title="on-time rate", format=".1%"),
-                alt.Tooltip("avg_days_late:Q", title="average days late", format=",.2f"),
+                *figure_tooltips(
+                    "delivered_orders", "avg_delivery_days", "on_time_rate", "avg_days_late"
+                ),
             ],
         )
         .properties(width="container", height=280)
@@ -321,7 +297,7 @@ def _():
 @app.cell
 def _(reporter_url, scope):
     state_months = load(
-        """
+        f"""
         select
             customer_state,
             order_month,
@@ -331,27 +307,12 @@ def _(reporter_url, scope):
             avg_delivery_days,
             avg_days_late
         from marts.mart_delivery_performance
-        where
-            grain = 'customer_state'
-            and order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+        where grain = 'customer_state' and {IN_FILTERS}
         order by customer_state, order_month
         """,
         scope,
         reporter_url,
-    ).astype(
-        {
-            "order_month": "datetime64[ns]",
-            "delivered_orders": "int64",
-            "late_orders": "int64",
-            "on_time_rate": "float64",
-            "avg_delivery_days": "float64",
-            "avg_days_late": "float64",
-        }
-    )
+    ).astype({"order_month": "datetime64[ns]", **FIGURE_TYPES})
     return (state_months,)
 
 
@@ -385,10 +346,9 @@ def _(by_state, heatmap_metric, state_months):
             tooltip=[
                 alt.Tooltip("customer_state:N", title="state"),
                 alt.Tooltip("yearmonth(order_month):O", title="month", format="%m/%Y"),
-                alt.Tooltip("delivered_orders:Q", title="delivered orders", format=",d"),
-                alt.Tooltip("on_time_rate:Q", title="on-time rate", format=".1%"),
-                alt.Tooltip("avg_delivery_days:Q", title="average delivery days", format=",.1f"),
-                alt.Tooltip("avg_days_late:Q", title="average days late", format=",.2f"),
+                *figure_tooltips(
+                    "delivered_orders", "on_time_rate", "avg_delivery_days", "avg_days_late"
+                ),
             ],
         )
         .properties(width="container", height=max(160, 18 * len(_busiest_first)))
@@ -414,7 +374,7 @@ def _():
 @app.cell
 def _(reporter_url, scope):
     late_trend = load(
-        """
+        f"""
         select
             order_month,
             cast(sum(delivered_orders) as bigint) as delivered_orders,
@@ -422,13 +382,7 @@ def _(reporter_url, scope):
             sum(late_orders) / sum(delivered_orders) as late_share,
             sum(total_days_late) / sum(delivered_orders) as avg_days_late
         from marts.mart_delivery_performance
-        where
-            grain = 'customer_state'
-            and order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+        where grain = 'customer_state' and {IN_FILTERS}
         group by order_month
         order by order_month
         """,
@@ -509,39 +463,17 @@ def _():
 @app.cell
 def _(min_lane_orders, reporter_url, scope):
     lanes = load(
-        """
-        select
-            seller_state,
-            customer_state,
-            cast(sum(delivered_orders) as bigint) as delivered_orders,
-            cast(sum(late_orders) as bigint) as late_orders,
-            sum(on_time_orders) / sum(delivered_orders) as on_time_rate,
-            sum(total_delivery_days) / sum(delivered_orders) as avg_delivery_days,
-            sum(total_days_late) / sum(delivered_orders) as avg_days_late
+        f"""
+        select seller_state, customer_state, {FIGURES}
         from marts.mart_delivery_performance
-        where
-            grain = 'lane'
-            and order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+        where grain = 'lane' and {IN_FILTERS}
         group by seller_state, customer_state
         having sum(delivered_orders) >= %(min_orders)s
         order by delivered_orders desc, seller_state, customer_state
         """,
         {**scope, "min_orders": int(min_lane_orders.value or 1)},
         reporter_url,
-    ).astype(
-        # Numbers as numbers (not Decimal objects): the table sorts a column by value.
-        {
-            "delivered_orders": "int64",
-            "late_orders": "int64",
-            "on_time_rate": "float64",
-            "avg_delivery_days": "float64",
-            "avg_days_late": "float64",
-        }
-    )
+    ).astype(FIGURE_TYPES)
     mo.stop(
         lanes.empty,
         mo.callout(
@@ -602,10 +534,9 @@ def _(lanes):
             tooltip=[
                 alt.Tooltip("seller_state:N", title="from"),
                 alt.Tooltip("customer_state:N", title="to"),
-                alt.Tooltip("delivered_orders:Q", title="delivered orders", format=",d"),
-                alt.Tooltip("avg_delivery_days:Q", title="average delivery days", format=",.1f"),
-                alt.Tooltip("on_time_rate:Q", title="on-time rate", format=".1%"),
-                alt.Tooltip("avg_days_late:Q", title="average days late", format=",.2f"),
+                *figure_tooltips(
+                    "delivered_orders", "avg_delivery_days", "on_time_rate", "avg_days_late"
+                ),
             ],
         )
         .properties(width="container", height=max(120, 28 * lanes["seller_state"].nunique()))

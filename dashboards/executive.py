@@ -27,6 +27,7 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
+        stop_if_no_data,
     )
     from orchestration.settings import get_settings
 
@@ -136,17 +137,7 @@ def _(reporter_url):
     )
     first_day = _bounds.at[0, "first_day"]
     last_day = _bounds.at[0, "last_day"]
-    mo.stop(
-        pd.isna(first_day),
-        mo.callout(
-            mo.md(
-                "`marts.mart_executive_dashboard` has no rows yet. Load data and run the "
-                "pipeline (`make run` locally, or materialize all assets in the Dagster UI)."
-            ),
-            kind="warn",
-            title="No data yet",
-        ),
-    )
+    stop_if_no_data(pd.isna(first_day), "marts.mart_executive_dashboard")
     return first_day, last_day
 
 

@@ -24,6 +24,12 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
+        month_filters,
+        month_picker,
+        state_picker,
+        states_text,
+        stop_if_filtered_out,
+        stop_if_no_data,
     )
     from orchestration.settings import get_settings
 
@@ -63,17 +69,7 @@ def _(reporter_url):
         None,
         reporter_url,
     )
-    mo.stop(
-        _choices.empty,
-        mo.callout(
-            mo.md(
-                "`marts.mart_seller_performance` has no rows yet. Load data and run the "
-                "pipeline (`make run` locally, or materialize all assets in the Dagster UI)."
-            ),
-            kind="warn",
-            title="No data yet",
-        ),
-    )
+    stop_if_no_data(_choices.empty, "marts.mart_seller_performance")
     months = sorted(_choices["order_month"].unique())
     seller_states = sorted(_choices["seller_state"].dropna().unique())
     return months, seller_states
@@ -81,29 +77,19 @@ def _(reporter_url):
 
 @app.cell
 def _(months):
-    month_from = mo.ui.dropdown(
-        options={f"{_month:%m/%Y}": _month for _month in months},
-        value=f"{months[0]:%m/%Y}",
-        label="From month",
-    )
+    month_from = month_picker(months, "From month")
     return (month_from,)
 
 
 @app.cell
 def _(months):
-    month_to = mo.ui.dropdown(
-        options={f"{_month:%m/%Y}": _month for _month in months},
-        value=f"{months[-1]:%m/%Y}",
-        label="To month",
-    )
+    month_to = month_picker(months, "To month", last=True)
     return (month_to,)
 
 
 @app.cell
 def _(seller_states):
-    state_filter = mo.ui.multiselect(
-        options=seller_states, label="Seller states (none picked: all)"
-    )
+    state_filter = state_picker(seller_states, "Seller states")
     return (state_filter,)
 
 
@@ -115,23 +101,8 @@ def _(month_from, month_to, state_filter):
 
 @app.cell
 def _(month_from, month_to, state_filter):
-    mo.stop(
-        month_from.value > month_to.value,
-        mo.callout(
-            mo.md(
-                f"**From** ({month_from.value:%m/%Y}) is after **To** "
-                f"({month_to.value:%m/%Y}). Pick a From month on or before the To month."
-            ),
-            kind="warn",
-            title="The months are the wrong way round",
-        ),
-    )
     # The parameters of the page's queries; an empty list of states means all of them.
-    filters = {
-        "first_month": month_from.value,
-        "last_month": month_to.value,
-        "states": list(state_filter.value),
-    }
+    filters = month_filters(month_from, month_to, state_filter)
     return (filters,)
 
 
@@ -174,18 +145,10 @@ def _(filters, reporter_url):
         filters,
         reporter_url,
     )
-    _where = ", ".join(filters["states"]) or "any state"
-    mo.stop(
+    stop_if_filtered_out(
         leaderboard.empty,
-        mo.callout(
-            mo.md(
-                f"No seller from {_where} sold anything between "
-                f"**{filters['first_month']:%m/%Y}** and **{filters['last_month']:%m/%Y}**. "
-                "Pick more months or other states."
-            ),
-            kind="warn",
-            title="Nothing to show for these filters",
-        ),
+        f"No seller from {states_text(filters['states'])} sold anything between "
+        f"**{filters['first_month']:%m/%Y}** and **{filters['last_month']:%m/%Y}**.",
     )
     return (leaderboard,)
 

@@ -8,102 +8,64 @@ pick filters and type into the customer search without a browser.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import dashboard_support as support
 import marimo as mo
-import psycopg
 import pytest
 
 pytestmark = pytest.mark.integration
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "customers.py"
+DASHBOARD = "customers"  # the app of the `dashboard` and `dashboard_run` fixtures (conftest.py)
+
 UNKNOWN_ID = "00000000000000000000000000000000"
 
 
-@pytest.fixture(scope="module")
-def customers() -> Any:
-    spec = importlib.util.spec_from_file_location("dashboards_customers_under_test", DASHBOARD)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run(customers: Any, warehouse: Any, **defs: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    return customers.app.run(defs={"reporter_url": warehouse.reporter_database_url, **defs})
-
-
-@pytest.fixture(scope="module")
-def dashboard_run(customers: Any, warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    """All cells of the dashboard, run once against the warehouse the pipeline built."""
-    return _run(customers, warehouse)
-
-
-def _callouts(outputs: Sequence[Any], *kinds: str) -> list[str]:
-    """The callouts among the outputs (of the given kinds, or all)."""
-    texts = [getattr(out, "text", "") or "" for out in outputs]
-    return [
-        text
-        for text in texts
-        if "marimo-callout-output" in text
-        and (not kinds or any(f"&quot;{kind}&quot;" in text for kind in kinds))
-    ]
-
-
-def _rows(url: str, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+def _run(dashboard: ModuleType, warehouse: Any, **defs: Any) -> support.Run:
+    return support.run_dashboard(dashboard, warehouse.reporter_database_url, **defs)
 
 
 def test_all_cells_run_without_error(dashboard_run):
     outputs, defs = dashboard_run  # getting here means no cell raised
-    callouts = _callouts(outputs)
-    assert callouts == [], f"the dashboard stopped with a message instead of data: {callouts}"
-    for name in (
-        "state_filter",
-        "segment_filter",
-        "segment_summary",
-        "kpis",
-        "kpi_cards",
-        "segment_chart",
-        "rfm_scores",
-        "rfm_chart",
-        "top_customers_table",
-        "cohort_retention",
-        "retention_chart",
-        "customer_search",
-    ):
-        assert name in defs, f"cell defining {name!r} did not run"
+    support.assert_ran_without_a_message(
+        dashboard_run,
+        (
+            "state_filter",
+            "segment_filter",
+            "segment_summary",
+            "kpis",
+            "kpi_cards",
+            "segment_chart",
+            "rfm_scores",
+            "rfm_chart",
+            "top_customers_table",
+            "cohort_retention",
+            "retention_chart",
+            "customer_search",
+        ),
+    )
     # Nothing typed in the search: a hint, no profile and no error.
     assert defs["customer_search"].value == ""
     assert "profile_cards" not in defs
-    assert any("Type or paste a customer id" in (getattr(out, "text", "") or "") for out in outputs)
+    assert any("Type or paste a customer id" in text for text in support.output_texts(outputs))
 
 
-def test_segment_sizes_and_kpis_match_the_mart(dashboard_run, customers, warehouse):
+def test_segment_sizes_and_kpis_match_the_mart(dashboard_run, dashboard, warehouse):
     _, defs = dashboard_run
     url = warehouse.reporter_database_url
     expected = dict(
-        _rows(url, "select segment, count(*) from marts.mart_customer_analytics group by segment")
+        support.fetch_all(
+            url, "select segment, count(*) from marts.mart_customer_analytics group by segment"
+        )
     )
     assert sum(expected.values()) > 0, "the sample run built no customers"
     summary = defs["segment_summary"]
     assert dict(zip(summary["segment"], summary["customers"], strict=True)) == expected
     # Segments are listed in the order their rules are tried.
-    assert list(summary["segment"]) == [s for s in customers.SEGMENT_ORDER if s in expected]
+    assert list(summary["segment"]) == [s for s in dashboard.SEGMENT_ORDER if s in expected]
 
-    ((total, buying, spend),) = _rows(
+    ((total, buying, spend),) = support.fetch_all(
         url,
         """
         select count(*), count(*) filter (where counted_orders > 0), sum(lifetime_spend)
@@ -113,13 +75,13 @@ def test_segment_sizes_and_kpis_match_the_mart(dashboard_run, customers, warehou
     assert defs["kpis"]["customers"] == total
     assert defs["kpis"]["buying_customers"] == buying
     assert defs["kpis"]["spend"] == spend  # to the cent
-    shown = customers.format_number(total)
+    shown = dashboard.format_number(total)
     assert f"&quot;{shown}&quot;" in defs["kpi_cards"].text, f"KPI card does not show {shown}"
 
 
-def test_filters_are_query_parameters(customers, warehouse):
+def test_filters_are_query_parameters(dashboard, warehouse):
     url = warehouse.reporter_database_url
-    ((state, segment),) = _rows(
+    ((state, segment),) = support.fetch_all(
         url,
         """
         select customer_state, segment from marts.mart_customer_analytics
@@ -127,7 +89,7 @@ def test_filters_are_query_parameters(customers, warehouse):
         group by customer_state, segment order by count(*) desc limit 1
         """,
     )
-    ((expected,),) = _rows(
+    ((expected,),) = support.fetch_all(
         url,
         """
         select count(*) from marts.mart_customer_analytics
@@ -136,28 +98,30 @@ def test_filters_are_query_parameters(customers, warehouse):
         {"state": state, "segment": segment},
     )
     outputs, defs = _run(
-        customers,
+        dashboard,
         warehouse,
         filters={"state": state, "segment": segment},
         filter_text=f"state {state} and segment {segment}",
     )
-    assert _callouts(outputs) == []
+    assert support.callouts(outputs) == []
     assert defs["kpis"]["customers"] == expected
     assert list(defs["segment_summary"]["segment"]) == [segment]
     assert set(defs["top_customers"]["customer_state"]) == {state}
     # the cohort section ignores the filters: it covers every customer
     assert len(defs["cohort_retention"]) == len(
-        _rows(url, "select 1 from marts.mart_cohort_retention where months_since_first_order > 0")
+        support.fetch_all(
+            url, "select 1 from marts.mart_cohort_retention where months_since_first_order > 0"
+        )
     )
 
     # A value that matches nothing, even one shaped like SQL, is data: the page says so.
     outputs, defs = _run(
-        customers,
+        dashboard,
         warehouse,
         filters={"state": "SP' or '1'='1", "segment": None},
         filter_text="an impossible state",
     )
-    warnings = _callouts(outputs, "warn")
+    warnings = support.callouts(outputs, "warn")
     assert any("No customers for these filters" in text for text in warnings), warnings
     assert "kpis" not in defs and "rfm_chart" not in defs
     assert "retention_chart" in defs  # independent of the filters
@@ -165,7 +129,7 @@ def test_filters_are_query_parameters(customers, warehouse):
 
 def test_cohort_retention_is_the_marts(dashboard_run, warehouse):
     _, defs = dashboard_run
-    rows = _rows(
+    rows = support.fetch_all(
         warehouse.reporter_database_url,
         """
         select cohort_month, months_since_first_order, retention_rate
@@ -189,9 +153,9 @@ def test_cohort_retention_is_the_marts(dashboard_run, warehouse):
     )
 
 
-def test_customer_search_shows_the_profile(customers, warehouse):
+def test_customer_search_shows_the_profile(dashboard, warehouse):
     url = warehouse.reporter_database_url
-    ((customer_id, segment, spend, orders),) = _rows(
+    ((customer_id, segment, spend, orders),) = support.fetch_all(
         url,
         """
         select customer_unique_id, segment, lifetime_spend, counted_orders
@@ -200,25 +164,25 @@ def test_customer_search_shows_the_profile(customers, warehouse):
         limit 1
         """,
     )
-    profile = customers.customer_profile(customer_id, url)
+    profile = dashboard.customer_profile(customer_id, url)
     assert len(profile) == 1
     assert profile.at[0, "segment"] == segment and profile.at[0, "lifetime_spend"] == spend
 
     # Typed into the page, with the stray spaces of a paste.
-    outputs, defs = _run(customers, warehouse, customer_search=mo.ui.text(value=f" {customer_id} "))
-    assert _callouts(outputs) == []
+    outputs, defs = _run(dashboard, warehouse, customer_search=mo.ui.text(value=f" {customer_id} "))
+    assert support.callouts(outputs) == []
     assert defs["profile"].at[0, "customer_unique_id"] == customer_id
     assert defs["profile"].at[0, "counted_orders"] == orders
     cards = defs["profile_cards"].text
     assert customer_id in cards
     assert f"&quot;{segment}&quot;" in cards
-    assert customers.format_number(spend, 2) in cards  # the R$ sign is HTML-escaped in there
+    assert dashboard.format_number(spend, 2) in cards  # the R$ sign is HTML-escaped in there
 
 
-def test_unknown_customer_says_so(customers, warehouse):
-    assert customers.customer_profile(UNKNOWN_ID, warehouse.reporter_database_url).empty
-    outputs, defs = _run(customers, warehouse, customer_search=mo.ui.text(value=UNKNOWN_ID))
-    warnings = _callouts(outputs, "warn")
+def test_unknown_customer_says_so(dashboard, warehouse):
+    assert dashboard.customer_profile(UNKNOWN_ID, warehouse.reporter_database_url).empty
+    outputs, defs = _run(dashboard, warehouse, customer_search=mo.ui.text(value=UNKNOWN_ID))
+    warnings = support.callouts(outputs, "warn")
     assert len(warnings) == 1 and "No such customer" in warnings[0], warnings
     assert UNKNOWN_ID in warnings[0]
     assert "profile_cards" not in defs
@@ -227,40 +191,6 @@ def test_unknown_customer_says_so(customers, warehouse):
 
 def test_marimo_run_serves_the_dashboard(warehouse: Any) -> None:
     """`marimo run dashboards/customers.py` answers on localhost with the app."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "run",
-            str(DASHBOARD),
-            "--headless",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "REPORTER_DATABASE_URL": warehouse.reporter_database_url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    page = response.read().decode()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("marimo run did not serve the dashboard") from None
-                time.sleep(0.5)
-        assert response.status == 200
-        assert "Marketplace: customers dashboard" in page  # the app title
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
+    status, page = support.marimo_run_front_page(DASHBOARD, warehouse.reporter_database_url)
+    assert status == 200
+    assert "Marketplace: customers dashboard" in page  # the app title

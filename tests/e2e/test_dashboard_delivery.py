@@ -12,63 +12,34 @@ orders behind them) shows up as a difference.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import dashboard_support as support
 import marimo as mo
-import psycopg
 import pytest
 
 pytestmark = pytest.mark.integration
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "delivery.py"
+DASHBOARD = "delivery"  # the app of the `dashboard` and `dashboard_run` fixtures (conftest.py)
 
 
-def _load_app() -> Any:
-    spec = importlib.util.spec_from_file_location("dashboards_delivery_under_test", DASHBOARD)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.app
-
-
-def _run(url: str, **filters: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    return _load_app().run(defs={"reporter_url": url, **filters})
-
-
-def _callouts(outputs: Sequence[Any]) -> list[str]:
-    return [
-        out.text for out in outputs if "marimo-callout-output" in (getattr(out, "text", "") or "")
-    ]
-
-
-def _month(day: dt.date) -> Any:
-    """A month picker set to ``day``, as the From or To dropdown would be."""
-    return mo.ui.dropdown(options={f"{day:%m/%Y}": day}, value=f"{day:%m/%Y}")
-
-
-@pytest.fixture(scope="module")
-def dashboard_run(warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    """All cells of the dashboard with its default filters (every month, every state)."""
-    return _run(warehouse.reporter_database_url)
+def _run(url: str, **filters: Any) -> support.Run:
+    return support.run_dashboard(support.load_dashboard(DASHBOARD), url, **filters)
 
 
 @pytest.fixture(scope="module")
 def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
     """The customer-state rows of the delivery mart, read directly with psycopg."""
-    with psycopg.connect(warehouse.reporter_database_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """
-            select order_month, customer_state, delivered_orders, on_time_orders,
-                   total_delivery_days, total_days_late, on_time_rate
-            from marts.mart_delivery_performance
-            where grain = 'customer_state'
-            """
-        )
-        columns = [column.name for column in cur.description]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    return support.fetch_dicts(
+        warehouse.reporter_database_url,
+        """
+        select order_month, customer_state, delivered_orders, on_time_orders,
+               total_delivery_days, total_days_late, on_time_rate
+        from marts.mart_delivery_performance
+        where grain = 'customer_state'
+        """,
+    )
 
 
 def _expected(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -99,24 +70,25 @@ def _assert_kpis(kpis: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
 
 
 def test_all_cells_run_without_error(dashboard_run):
-    outputs, defs = dashboard_run  # getting here means no cell raised
-    assert _callouts(outputs) == [], "the dashboard stopped with a message instead of data"
-    for name in (
-        "month_from",
-        "month_to",
-        "state_filter",
-        "kpis",
-        "by_state",
-        "state_months",
-        "state_chart",
-        "state_month_chart",
-        "late_trend",
-        "late_chart",
-        "lanes",
-        "lanes_table",
-        "lanes_chart",
-    ):
-        assert name in defs, f"cell defining {name!r} did not run"
+    _, defs = dashboard_run  # getting here means no cell raised
+    support.assert_ran_without_a_message(
+        dashboard_run,
+        (
+            "month_from",
+            "month_to",
+            "state_filter",
+            "kpis",
+            "by_state",
+            "state_months",
+            "state_chart",
+            "state_month_chart",
+            "late_trend",
+            "late_chart",
+            "lanes",
+            "lanes_table",
+            "lanes_chart",
+        ),
+    )
     for frame in ("by_state", "state_months", "late_trend", "lanes"):
         assert not defs[frame].empty, f"{frame} is empty"
 
@@ -163,12 +135,12 @@ def test_filters_narrow_every_figure(warehouse, mart_rows):
     assert chosen, "the sample has no 2017 deliveries to RJ or SP"
     outputs, defs = _run(
         warehouse.reporter_database_url,
-        month_from=_month(first),
-        month_to=_month(last),
+        month_from=support.month_choice(first),
+        month_to=support.month_choice(last),
         state_filter=mo.ui.multiselect(options=sorted(states), value=states),
         min_lane_orders=mo.ui.number(start=1, value=1),
     )
-    assert _callouts(outputs) == []
+    assert support.callouts(outputs) == []
     expected = _expected(chosen)
     _assert_kpis(defs["kpis"], expected)
     assert set(defs["by_state"]["customer_state"]) == set(states)
@@ -182,20 +154,9 @@ def test_filters_narrow_every_figure(warehouse, mart_rows):
 
 def test_empty_or_reversed_filters_show_a_message(warehouse):
     """No traceback: a callout says what is wrong and the dependent cells do not run."""
-    outputs, defs = _run(
+    support.assert_filters_stop_with_a_message(
+        "delivery",
         warehouse.reporter_database_url,
-        state_filter=mo.ui.multiselect(options=["XX"], value=["XX"]),
+        nothing_to_show=("by_state", "state_chart", "late_chart", "lanes", "lanes_chart"),
+        reversed_months="kpis",
     )
-    callouts = _callouts(outputs)
-    assert len(callouts) == 1 and "Nothing to show for these filters" in callouts[0]
-    for name in ("by_state", "state_chart", "late_chart", "lanes", "lanes_chart"):
-        assert name not in defs, f"{name} was computed although there is nothing to show"
-
-    outputs, defs = _run(
-        warehouse.reporter_database_url,
-        month_from=_month(dt.date(2018, 1, 1)),
-        month_to=_month(dt.date(2017, 1, 1)),
-    )
-    callouts = _callouts(outputs)
-    assert len(callouts) == 1 and "The months are the wrong way round" in callouts[0]
-    assert "kpis" not in defs

@@ -8,79 +8,51 @@ that raises makes ``app.run()`` raise; a cell stopped with ``mo.stop`` (how the 
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import psycopg
+import dashboard_support as support
 import pytest
 
 from dashboards.common import format_brl, format_number, format_percent
 
 pytestmark = pytest.mark.integration
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "executive.py"
-
-
-def _load_module() -> Any:
-    spec = importlib.util.spec_from_file_location("dashboards_executive_under_test", DASHBOARD)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def executive() -> Any:
-    return _load_module()
-
-
-@pytest.fixture(scope="module")
-def dashboard_run(executive: Any, warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    """All cells of the dashboard, run once against the warehouse the pipeline built.
-
-    The app reads its connection from the ``reporter_url`` cell; passing it here pins the run to
-    the ``warehouse`` fixture's reporter URL whatever the process-wide settings say.
-    """
-    return executive.app.run(defs={"reporter_url": warehouse.reporter_database_url})
+DASHBOARD = "executive"  # the app of the `dashboard` and `dashboard_run` fixtures (conftest.py)
 
 
 def _mart_totals(url: str) -> dict[str, Any]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """
-            select min(order_date), max(order_date), sum(orders), sum(gmv),
-                   round(sum(gmv) / nullif(sum(orders), 0), 2)
-            from marts.mart_executive_dashboard
-            """
-        )
-        first_day, last_day, orders, gmv, aov = cur.fetchone()
+    first_day, last_day, orders, gmv, aov = support.fetch_one(
+        url,
+        """
+        select min(order_date), max(order_date), sum(orders), sum(gmv),
+               round(sum(gmv) / nullif(sum(orders), 0), 2)
+        from marts.mart_executive_dashboard
+        """,
+    )
     return {"first_day": first_day, "last_day": last_day, "orders": orders, "gmv": gmv, "aov": aov}
 
 
-def test_all_cells_run_without_error(dashboard_run: tuple[Sequence[Any], Mapping[str, Any]]):
-    outputs, defs = dashboard_run  # getting here means no cell raised
-    callouts = [
-        out.text for out in outputs if "marimo-callout-output" in (getattr(out, "text", "") or "")
-    ]
-    assert callouts == [], f"the dashboard stopped with a message instead of data: {callouts}"
-    for name in (
-        "date_range",
-        "kpis",
-        "previous_kpis",
-        "kpi_cards",
-        "trend",
-        "gmv_chart",
-        "orders_chart",
-        "category_sales",
-        "category_chart",
-        "state_delivery",
-        "state_chart",
-    ):
-        assert name in defs, f"cell defining {name!r} did not run"
+def test_all_cells_run_without_error(dashboard_run: support.Run):
+    _, defs = dashboard_run  # getting here means no cell raised
+    support.assert_ran_without_a_message(
+        dashboard_run,
+        (
+            "date_range",
+            "kpis",
+            "previous_kpis",
+            "kpi_cards",
+            "trend",
+            "gmv_chart",
+            "orders_chart",
+            "category_sales",
+            "category_chart",
+            "state_delivery",
+            "state_chart",
+        ),
+    )
     assert not defs["trend"].empty
     assert not defs["category_sales"].empty
     assert not defs["state_delivery"].empty
@@ -99,17 +71,9 @@ def test_kpis_match_the_mart(dashboard_run, warehouse):
     assert defs["kpis"]["aov"] == expected["aov"]
 
 
-def _one(url: str, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        row = cur.fetchone()
-    assert row is not None, f"no row for: {sql}"
-    return row
-
-
 def _mart_window(url: str, start: date, end: date) -> dict[str, Any]:
     """The executive mart's sums over one window of days."""
-    days, orders, gmv, aov, new_customers, delivered = _one(
+    days, orders, gmv, aov, new_customers, delivered = support.fetch_one(
         url,
         """
         select count(*), sum(orders), sum(gmv), round(sum(gmv) / nullif(sum(orders), 0), 2),
@@ -136,7 +100,7 @@ def _orders_truth(admin_url: str, start: date, end: date) -> dict[str, Any]:
     The on-time rate is on-time over delivered orders and the review score the plain average
     over the counted orders that have a review; both sides divide the same two integers in
     PostgreSQL numeric, so they are equal digit for digit, not merely close."""
-    delivered, on_time, rate, reviewed, score_sum, review = _one(
+    delivered, on_time, rate, reviewed, score_sum, review = support.fetch_one(
         admin_url,
         """
         select count(*) filter (where is_delivered),
@@ -186,7 +150,7 @@ def test_service_kpis_match_the_marts(dashboard_run, warehouse):
     url = warehouse.reporter_database_url
     # The delivery mart keeps on-time counts: over the whole history it covers the very same
     # delivered orders as the daily executive mart, so the rate must be the same to the order.
-    delivered, on_time, new_customers = _one(
+    delivered, on_time, new_customers = support.fetch_one(
         url,
         """
         select
@@ -224,20 +188,18 @@ def test_service_kpis_match_the_marts(dashboard_run, warehouse):
 
 
 @pytest.fixture(scope="module")
-def last_90_days(executive: Any, warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
+def last_90_days(dashboard: ModuleType, warehouse: Any) -> support.Run:
     """The dashboard run on the last 90 days of the data, as if a user had picked them."""
     import marimo as mo
 
-    first_day, last_day = _one(
+    first_day, last_day = support.fetch_one(
         warehouse.reporter_database_url,
         "select min(order_date), max(order_date) from marts.mart_executive_dashboard",
     )
     picked = mo.ui.date_range(
         start=first_day, stop=last_day, value=(last_day - timedelta(days=89), last_day)
     )
-    return executive.app.run(
-        defs={"reporter_url": warehouse.reporter_database_url, "date_range": picked}
-    )
+    return support.run_dashboard(dashboard, warehouse.reporter_database_url, date_range=picked)
 
 
 def test_kpis_compare_with_the_90_days_before(last_90_days, warehouse):
@@ -284,16 +246,16 @@ def test_kpis_compare_with_the_90_days_before(last_90_days, warehouse):
     assert "the 90 days just before" in cards
 
 
-def test_previous_period_and_change_captions(executive):
-    assert executive.previous_period(date(2018, 3, 1), date(2018, 3, 31)) == (
+def test_previous_period_and_change_captions(dashboard):
+    assert dashboard.previous_period(date(2018, 3, 1), date(2018, 3, 31)) == (
         date(2018, 1, 29),
         date(2018, 2, 28),
     )
-    assert executive.previous_period(date(2018, 3, 1), date(2018, 3, 1)) == (
+    assert dashboard.previous_period(date(2018, 3, 1), date(2018, 3, 1)) == (
         date(2018, 2, 28),
         date(2018, 2, 28),
     )
-    change = executive.describe_change
+    change = dashboard.describe_change
     assert change(110, 100, "percent") == ("+10,0% vs previous period", "increase")
     assert change(Decimal("90.00"), Decimal("120.00"), "percent") == (
         "-25,0% vs previous period",
@@ -312,22 +274,21 @@ def test_previous_period_and_change_captions(executive):
 def test_category_and_state_views_match_their_marts(dashboard_run, warehouse):
     _, defs = dashboard_run
     url = warehouse.reporter_database_url
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """
-            select category, sum(gmv) from marts.mart_category_sales
-            group by category order by sum(gmv) desc, category limit 10
-            """
-        )
-        top = cur.fetchall()
-        cur.execute(
-            """
-            select customer_state, sum(delivered_orders), sum(on_time_orders)
-            from marts.mart_delivery_performance where grain = 'customer_state'
-            group by customer_state order by customer_state
-            """
-        )
-        states = cur.fetchall()
+    top = support.fetch_all(
+        url,
+        """
+        select category, sum(gmv) from marts.mart_category_sales
+        group by category order by sum(gmv) desc, category limit 10
+        """,
+    )
+    states = support.fetch_all(
+        url,
+        """
+        select customer_state, sum(delivered_orders), sum(on_time_orders)
+        from marts.mart_delivery_performance where grain = 'customer_state'
+        group by customer_state order by customer_state
+        """,
+    )
     sales = defs["category_sales"]
     assert list(sales["category"]) == [category for category, _ in top]
     assert [round(Decimal(value), 2) for value in sales["gmv"]] == [gmv for _, gmv in top]
@@ -341,48 +302,6 @@ def test_category_and_state_views_match_their_marts(dashboard_run, warehouse):
 
 def test_marimo_run_serves_the_dashboard(warehouse: Any) -> None:
     """`marimo run dashboards/executive.py` answers on localhost with the app."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "marimo",
-            "run",
-            str(DASHBOARD),
-            "--headless",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env={**os.environ, "REPORTER_DATABASE_URL": warehouse.reporter_database_url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    page = response.read().decode()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("marimo run did not serve the dashboard") from None
-                time.sleep(0.5)
-        assert response.status == 200
-        assert "Marketplace: executive dashboard" in page  # the app title
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
+    status, page = support.marimo_run_front_page(DASHBOARD, warehouse.reporter_database_url)
+    assert status == 200
+    assert "Marketplace: executive dashboard" in page  # the app title

@@ -16,19 +16,17 @@ these differ the most.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import dashboard_support as support
 import marimo as mo
-import psycopg
 import pytest
 
 pytestmark = pytest.mark.integration
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "sellers.py"
+DASHBOARD = "sellers"  # the app of the `dashboard` and `dashboard_run` fixtures (conftest.py)
 
 # Rates are ratios of whole counts: the app's (PostgreSQL numeric) and the tests' (float)
 # divisions agree far beyond any digit shown.
@@ -38,27 +36,8 @@ EXACT = 1e-12
 MISLEADING = 1e-3
 
 
-def _load_app() -> Any:
-    spec = importlib.util.spec_from_file_location("dashboards_sellers_under_test", DASHBOARD)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.app
-
-
-def _run(url: str, **overrides: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    return _load_app().run(defs={"reporter_url": url, **overrides})
-
-
-def _callouts(outputs: Sequence[Any]) -> list[str]:
-    return [
-        out.text for out in outputs if "marimo-callout-output" in (getattr(out, "text", "") or "")
-    ]
-
-
-def _month(day: dt.date) -> Any:
-    """A month picker set to ``day``, as the From or To dropdown would be."""
-    return mo.ui.dropdown(options={f"{day:%m/%Y}": day}, value=f"{day:%m/%Y}")
+def _run(url: str, **overrides: Any) -> support.Run:
+    return support.run_dashboard(support.load_dashboard(DASHBOARD), url, **overrides)
 
 
 def _seller(seller_id: str) -> Any:
@@ -67,25 +46,17 @@ def _seller(seller_id: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def dashboard_run(warehouse: Any) -> tuple[Sequence[Any], Mapping[str, Any]]:
-    """All cells of the dashboard with its default filters (every month, every state)."""
-    return _run(warehouse.reporter_database_url)
-
-
-@pytest.fixture(scope="module")
 def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
     """The rows of the seller mart, read directly with psycopg."""
-    with psycopg.connect(warehouse.reporter_database_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """
-            select seller_id, order_month, seller_state, seller_revenue, items, orders,
-                   avg_review_score, reviewed_orders, review_score_sum, delivered_orders,
-                   on_time_orders, on_time_rate, late_shipments
-            from marts.mart_seller_performance
-            """
-        )
-        columns = [column.name for column in cur.description]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    return support.fetch_dicts(
+        warehouse.reporter_database_url,
+        """
+        select seller_id, order_month, seller_state, seller_revenue, items, orders,
+               avg_review_score, reviewed_orders, review_score_sum, delivered_orders,
+               on_time_orders, on_time_rate, late_shipments
+        from marts.mart_seller_performance
+        """,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,18 +67,17 @@ def fact_counts(warehouse: Any) -> dict[tuple[str, dt.date], Counter]:
     of the review that counts; the month, the distinct orders and the on-time rule (delivered
     date <= estimated date, BUSINESS_RULES.md) are applied here, not taken from the mart.
     """
-    with psycopg.connect(warehouse.admin_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            """
-            select distinct items.seller_id, items.order_date, items.order_id,
-                   orders.order_status, orders.delivered_customer_at,
-                   orders.estimated_delivery_date, orders.review_score
-            from core.fact_order_items as items
-            join core.fact_orders as orders on orders.order_id = items.order_id
-            where items.is_counted
-            """
-        )
-        rows = cur.fetchall()
+    rows = support.fetch_all(
+        warehouse.admin_url,
+        """
+        select distinct items.seller_id, items.order_date, items.order_id,
+               orders.order_status, orders.delivered_customer_at,
+               orders.estimated_delivery_date, orders.review_score
+        from core.fact_order_items as items
+        join core.fact_orders as orders on orders.order_id = items.order_id
+        where items.is_counted
+        """,
+    )
     counts: dict[tuple[str, dt.date], Counter] = defaultdict(Counter)
     for seller_id, order_date, _, status, delivered_at, estimated, score in rows:
         month = counts[(seller_id, order_date.replace(day=1))]
@@ -185,21 +155,22 @@ def _top_seller(sellers: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def test_all_cells_run_without_error(dashboard_run):
-    outputs, defs = dashboard_run  # getting here means no cell raised
-    assert _callouts(outputs) == [], "the dashboard stopped with a message instead of data"
-    for name in (
-        "month_from",
-        "month_to",
-        "state_filter",
-        "leaderboard",
-        "leaderboard_table",
-        "top_chart",
-        "seller_picker",
-        "scorecard",
-        "seller_months",
-        "trend_chart",
-    ):
-        assert name in defs, f"cell defining {name!r} did not run"
+    _, defs = dashboard_run  # getting here means no cell raised
+    support.assert_ran_without_a_message(
+        dashboard_run,
+        (
+            "month_from",
+            "month_to",
+            "state_filter",
+            "leaderboard",
+            "leaderboard_table",
+            "top_chart",
+            "seller_picker",
+            "scorecard",
+            "seller_months",
+            "trend_chart",
+        ),
+    )
     assert not defs["leaderboard"].empty
     assert not defs["seller_months"].empty
 
@@ -281,7 +252,7 @@ def test_scorecard_weights_monthly_rates_by_orders(warehouse, mart_rows):
     )
     expected = sellers[chosen]
     outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller(chosen))
-    assert _callouts(outputs) == []
+    assert support.callouts(outputs) == []
     _assert_scorecard(defs["scorecard"], expected)
     if abs(expected["mean_of_rates"] - expected["on_time_rate"]) > MISLEADING:
         assert float(defs["scorecard"]["on_time_rate"]) != pytest.approx(
@@ -311,7 +282,7 @@ def test_scorecard_averages_the_reviewed_orders_only(warehouse, mart_rows):
     )
     expected = sellers[chosen]
     outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller(chosen))
-    assert _callouts(outputs) == []
+    assert support.callouts(outputs) == []
     _assert_scorecard(defs["scorecard"], expected)
     if abs(expected["score_weighted_by_orders"] - expected["avg_review_score"]) > MISLEADING:
         assert float(defs["scorecard"]["avg_review_score"]) != pytest.approx(
@@ -331,11 +302,11 @@ def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
     sellers = _per_seller(chosen_rows)
     outputs, defs = _run(
         warehouse.reporter_database_url,
-        month_from=_month(first),
-        month_to=_month(last),
+        month_from=support.month_choice(first),
+        month_to=support.month_choice(last),
         state_filter=mo.ui.multiselect(options=["SP"], value=["SP"]),
     )
-    assert _callouts(outputs) == []
+    assert support.callouts(outputs) == []
     leaderboard = defs["leaderboard"]
     assert set(leaderboard["seller_id"]) == set(sellers)
     assert set(leaderboard["seller_state"]) == {"SP"}
@@ -351,29 +322,24 @@ def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
 
 def test_empty_or_reversed_filters_show_a_message(warehouse):
     """No traceback: a callout says what is wrong and the dependent cells do not run."""
-    outputs, defs = _run(
+    support.assert_filters_stop_with_a_message(
+        "sellers",
         warehouse.reporter_database_url,
-        state_filter=mo.ui.multiselect(options=["XX"], value=["XX"]),
+        nothing_to_show=(
+            "leaderboard_table",
+            "top_chart",
+            "seller_picker",
+            "scorecard",
+            "trend_chart",
+        ),
+        reversed_months="leaderboard",
     )
-    callouts = _callouts(outputs)
-    assert len(callouts) == 1 and "Nothing to show for these filters" in callouts[0]
-    for name in ("leaderboard_table", "top_chart", "seller_picker", "scorecard", "trend_chart"):
-        assert name not in defs, f"{name} was computed although there is nothing to show"
-
-    outputs, defs = _run(
-        warehouse.reporter_database_url,
-        month_from=_month(dt.date(2018, 1, 1)),
-        month_to=_month(dt.date(2017, 1, 1)),
-    )
-    callouts = _callouts(outputs)
-    assert len(callouts) == 1 and "The months are the wrong way round" in callouts[0]
-    assert "leaderboard" not in defs
 
 
 def test_a_seller_outside_the_filters_gets_a_message(warehouse, mart_rows):
     """A seller id with no sales in the chosen months stops the scorecard with a callout."""
     outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller("no-such-seller"))
-    callouts = _callouts(outputs)
-    assert len(callouts) == 1 and "No sales for this seller" in callouts[0]
+    messages = support.callouts(outputs)
+    assert len(messages) == 1 and "No sales for this seller" in messages[0]
     assert "scorecard" not in defs
     assert "leaderboard_table" in defs  # the rest of the page still shows

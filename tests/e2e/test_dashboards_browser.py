@@ -16,27 +16,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import psycopg
+import dashboard_support as support
 import pytest
 
 from dashboards.common import format_brl, format_number, format_percent
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARDS = ROOT / "dashboards"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -88,14 +82,14 @@ KPI_CHECKS: dict[str, KpiCheck] = {
         format_brl,
     ),
 }
-APPS = [name for name in KPI_CHECKS if (DASHBOARDS / f"{name}.py").is_file()]
+APPS = [name for name in KPI_CHECKS if (support.DASHBOARDS / f"{name}.py").is_file()]
 
 
 def _served_apps() -> list[str]:
     """The apps `python -m orchestration dashboards` serves (as cli.py picks them)."""
     return sorted(
         path.stem
-        for path in DASHBOARDS.glob("*.py")
+        for path in support.DASHBOARDS.glob("*.py")
         if path.stem != "index" and "marimo.App(" in path.read_text(encoding="utf-8")
     )
 
@@ -143,74 +137,29 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
             launched.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboards_url(warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m orchestration dashboards` on a free port, reading the test warehouse."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("dashboards") / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orchestration",
-                "dashboards",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "REPORTER_DATABASE_URL": warehouse.reporter_database_url},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped as a whole below
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"`python -m orchestration dashboards` did not serve; see {log}"
-                    ) from None
-                time.sleep(0.3)
+    env = {"REPORTER_DATABASE_URL": warehouse.reporter_database_url}
+    with support.serving(["orchestration", "dashboards"], env, log=log) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 @pytest.fixture(scope="module")
 def screenshot_dirs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     folders = [tmp_path_factory.mktemp("screenshots")]
-    local = ROOT / ".local"
-    if ".local/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split():
+    local = support.ROOT / ".local"
+    if ".local/" in (support.ROOT / ".gitignore").read_text(encoding="utf-8").split():
         folders.append(local / "screenshots")
         folders[-1].mkdir(parents=True, exist_ok=True)
     return folders
 
 
 def _mart_value(url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        row = cur.fetchone()
-    assert row is not None and row[0] is not None, f"the mart gave no value for: {sql}"
-    return row[0]
+    (value,) = support.fetch_one(url, sql, params)
+    assert value is not None, f"the mart gave no value for: {sql}"
+    return value
 
 
 def _stat_lines(page: Any, label: str) -> list[str]:
