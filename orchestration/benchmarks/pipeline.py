@@ -87,6 +87,7 @@ class ScaleResult:
     dashboard_p50_ms: float = 0.0
     dashboard_p95_ms: float = 0.0
     dashboard_table: str = ""
+    slowest_models: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
     @property
     def reference_seconds(self) -> float:
@@ -229,8 +230,10 @@ def compiled_models(database: str, work: Path) -> list[dict]:
     return ordered
 
 
-def reference_sql(conn: psycopg.Connection, models: list[dict]) -> float:
-    """Build every model from its compiled SQL, with the marts' indexes; seconds taken."""
+def reference_sql(conn: psycopg.Connection, models: list[dict]) -> tuple[float, dict[str, float]]:
+    """Build every model from its compiled SQL, with the marts' indexes; seconds taken, in all
+    and per model."""
+    per_model: dict[str, float] = {}
     started = time.perf_counter()
     for schema in sorted({model["schema"] for model in models}):
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
@@ -240,6 +243,7 @@ def reference_sql(conn: psycopg.Connection, models: list[dict]) -> float:
             continue
         kind = "view" if materialized == "view" else "table"
         relation = sql.SQL(model["relation_name"])
+        model_started = time.perf_counter()
         conn.execute(
             sql.SQL("create {} {} as {}").format(
                 sql.SQL(kind), relation, sql.SQL(model["compiled_code"])
@@ -254,10 +258,13 @@ def reference_sql(conn: psycopg.Connection, models: list[dict]) -> float:
                     sql.SQL(", ").join(sql.Identifier(c) for c in index["columns"]),
                 )
             )
-    return time.perf_counter() - started
+        per_model[model["name"]] = time.perf_counter() - model_started
+    return time.perf_counter() - started, per_model
 
 
-def run_reference(orders: int, folder: Path, work: Path) -> tuple[float, float, int]:
+def run_reference(
+    orders: int, folder: Path, work: Path
+) -> tuple[float, float, int, dict[str, float]]:
     from orchestration.database import connect, ensure_warehouse
 
     name = f"bench_ref_o{orders}"
@@ -267,10 +274,10 @@ def run_reference(orders: int, folder: Path, work: Path) -> tuple[float, float, 
         models = compiled_models(name, work)
         with connect("admin", settings, autocommit=True) as conn:
             copy_seconds, rows = reference_copy(conn, folder)
-            sql_seconds = reference_sql(conn, models)
+            sql_seconds, per_model = reference_sql(conn, models)
     finally:
         drop_database(name)
-    return copy_seconds, sql_seconds, rows
+    return copy_seconds, sql_seconds, rows, per_model
 
 
 # -- 2. and 3. the pipeline, full and nightly --------------------------------------------------
@@ -438,6 +445,15 @@ def render(results: list[ScaleResult], command: str) -> str:
         *lines,
     ]
     for r in results:
+        if r.slowest_models:
+            parts += [
+                "",
+                f"## Slowest models in the reference at {r.orders:,} orders",
+                "",
+                "| model | seconds |",
+                "|---|---:|",
+                *[f"| {name} | {seconds:.2f} |" for name, seconds in r.slowest_models],
+            ]
         if r.dashboard_table:
             parts += ["", f"## Dashboard queries at {r.orders:,} orders", "", r.dashboard_table]
     return "\n".join(parts) + "\n"
@@ -455,10 +471,11 @@ def bench_scale(orders: int, seed: int, repeats: int) -> ScaleResult:
     result = ScaleResult(orders=orders, rows=0, megabytes=size / 1e6)
 
     _say(f"{orders:,} orders: reference (server COPY + the models' SQL) ...")
-    result.copy_seconds, result.reference_sql_seconds, result.rows = run_reference(
+    result.copy_seconds, result.reference_sql_seconds, result.rows, per_model = run_reference(
         orders, folder, work
     )
     _say(f"  COPY {result.copy_seconds:.1f} s, SQL {result.reference_sql_seconds:.1f} s")
+    result.slowest_models = sorted(per_model.items(), key=lambda item: -item[1])[:8]
 
     _say(f"{orders:,} orders: full pipeline (python -m orchestration run) ...")
     result.full, result.loader_seconds = run_full(orders, folder, work)
