@@ -60,12 +60,16 @@
     cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as numeric(18, 6)) / 86400
 {%- endmacro %}
 
-{# The reporting as-of date: var as_of_date, else the latest purchase date in the data. #}
-{% macro as_of_date() -%}
+{# The reporting as-of date, as a one-row query with the column as_of_date: var as_of_date,
+   else the latest purchase date in the data. A query rather than a scalar subquery: the
+   planner repeats a scalar subquery wherever its value is used (dim_customer used it four
+   times, each a full read of the orders), while an aggregate in FROM is computed once. #}
+{% macro as_of_date_query() -%}
     {%- if var('as_of_date') -%}
-        cast('{{ var("as_of_date") }}' as date)
+        select cast('{{ var("as_of_date") }}' as date) as as_of_date
     {%- else -%}
-        (select max(cast(order_purchase_timestamp as date)) from {{ ref('stg_olist__orders') }})
+        select max(cast(order_purchase_timestamp as date)) as as_of_date
+        from {{ ref('stg_olist__orders') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -99,3 +103,4 @@
 {% macro spark__regex_matches(column, pattern) -%}
     {{ column }} rlike '{{ pattern }}'
 {%- endmacro %}
+

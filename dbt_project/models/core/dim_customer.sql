@@ -11,7 +11,7 @@ orders as (
 ),
 
 as_of as (
-    select {{ as_of_date() }} as as_of_date
+    {{ as_of_date_query() }}
 ),
 
 history as (

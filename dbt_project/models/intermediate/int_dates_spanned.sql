@@ -20,19 +20,44 @@ numbers as (
     cross join digits as tenthousands
 ),
 
-used_dates as (
-    select cast(orders.order_purchase_timestamp as date) as date_day
+{#- Each source read once, its first and last date per column taken in the same pass (the
+    staging views dedupe on every read: reading orders once per column tripled that cost). -#}
+order_dates as (
+    select
+        min(cast(orders.order_purchase_timestamp as date)) as first_purchase,
+        max(cast(orders.order_purchase_timestamp as date)) as last_purchase,
+        min(orders.order_estimated_delivery_date) as first_estimate,
+        max(orders.order_estimated_delivery_date) as last_estimate,
+        min(cast(orders.order_delivered_customer_at as date)) as first_delivery,
+        max(cast(orders.order_delivered_customer_at as date)) as last_delivery
     from {{ ref('stg_olist__orders') }} as orders
-    union all
-    select orders.order_estimated_delivery_date from {{ ref('stg_olist__orders') }} as orders
-    union all
-    select cast(orders.order_delivered_customer_at as date)
-    from {{ ref('stg_olist__orders') }} as orders
-    union all
-    select cast(items.shipping_limit_at as date) from {{ ref('stg_olist__order_items') }} as items
-    union all
-    select cast(reviews.review_answered_at as date)
+),
+
+item_dates as (
+    select
+        min(cast(items.shipping_limit_at as date)) as first_limit,
+        max(cast(items.shipping_limit_at as date)) as last_limit
+    from {{ ref('stg_olist__order_items') }} as items
+),
+
+review_dates as (
+    select
+        min(cast(reviews.review_answered_at as date)) as first_answer,
+        max(cast(reviews.review_answered_at as date)) as last_answer
     from {{ ref('stg_olist__order_reviews') }} as reviews
+),
+
+used_dates as (
+    select order_dates.first_purchase as date_day from order_dates
+    union all select order_dates.last_purchase from order_dates
+    union all select order_dates.first_estimate from order_dates
+    union all select order_dates.last_estimate from order_dates
+    union all select order_dates.first_delivery from order_dates
+    union all select order_dates.last_delivery from order_dates
+    union all select item_dates.first_limit from item_dates
+    union all select item_dates.last_limit from item_dates
+    union all select review_dates.first_answer from review_dates
+    union all select review_dates.last_answer from review_dates
 ),
 
 bounds as (
