@@ -16,6 +16,10 @@
 {#- A phone number: area code and 8 or 9 digits, or a hyphenated local number; standing
     alone, so that hex ids and 8-digit zip codes (a real quirk of seller_city) do not match. -#}
 {%- set phone = '(^|[^0-9A-Za-z])([(]?[0-9]{2}[)]?[ ]?9?[0-9]{4}[ -]?[0-9]{4}|[0-9]{4,5}-[0-9]{4})([^0-9A-Za-z]|$)' -%}
+{#- Cheap necessary conditions first, so the costly patterns run on few values (the ids
+    that fill most text columns fail both): an e-mail has an @; a phone number stands alone,
+    so its text has a character that is not a letter or digit, or is nothing but digits. -#}
+{%- set phone_possible = '[^0-9A-Za-z]|^[0-9]+$' -%}
 {%- set scans = [] -%}
 {%- if execute -%}
     {%- for node in graph.nodes.values()
@@ -26,8 +30,10 @@
                 {%- do scans.append(
                     "select '" ~ node.schema ~ "." ~ node.alias ~ "' as relation_name, '"
                     ~ column.name ~ "' as column_name, count(*) as matches from " ~ relation
-                    ~ " where " ~ regex_matches(adapter.quote(column.name), email)
-                    ~ " or " ~ regex_matches(adapter.quote(column.name), phone)
+                    ~ " where (strpos(" ~ adapter.quote(column.name) ~ ", '@') > 0 and "
+                    ~ regex_matches(adapter.quote(column.name), email) ~ ") or ("
+                    ~ regex_matches(adapter.quote(column.name), phone_possible) ~ " and "
+                    ~ regex_matches(adapter.quote(column.name), phone) ~ ")"
                 ) -%}
             {%- endfor -%}
         {%- endif -%}

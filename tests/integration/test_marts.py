@@ -33,3 +33,51 @@ def test_every_mart_is_filled_and_readable_by_the_reporter(warehouse, mart):
     with connect("reporter", warehouse) as conn:
         (rows,) = conn.execute(f"select count(*) from marts.{mart}").fetchone()
     assert rows > 0
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "planted"),
+    [
+        ("marts.mart_customer_analytics", "customer_city", "maria.silva@example.com.br"),
+        ("core.dim_seller", "seller_city", "ligue (11) 98765-4321"),
+    ],
+)
+def test_privacy_test_catches_unmasked_contact_data(
+    warehouse, admin, tmp_path, table, column, planted
+):
+    """The dbt test that guards core and marts against personal data fails, naming the column,
+    when an e-mail address or a phone number is planted there (and passes once it is gone)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from psycopg import sql
+
+    relation = sql.Identifier(*table.split("."))
+    target = sql.Identifier(column)
+    (before,) = admin.execute(
+        sql.SQL("select {} from {} order by 1 limit 1").format(target, relation)
+    ).fetchone()
+    admin.execute(
+        sql.SQL("update {} set {} = %s where {} = %s").format(relation, target, target),
+        (planted, before),
+    )
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
+    test_name = "assert_no_personal_data_in_core_or_marts"
+    command = [sys.executable, "-m", "orchestration", "dbt", "test", "--select", test_name]
+    try:
+        caught = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        compiled = next((tmp_path / "compiled").rglob(f"{test_name}.sql")).read_text()
+        failures = admin.execute(compiled).fetchall()
+    finally:
+        admin.execute(
+            sql.SQL("update {} set {} = %s where {} = %s").format(relation, target, target),
+            (before, planted),
+        )
+    assert caught.returncode == 1, caught.stdout[-3000:]
+    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert [r["status"] for r in results] == ["fail"]
+    assert [(name, col) for name, col, _ in failures] == [(table, column)]
+    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert clean.returncode == 0, clean.stdout[-3000:]
