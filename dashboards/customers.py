@@ -130,22 +130,23 @@ def _():
 
 @app.cell
 def _(reporter_url):
+    # One hash aggregate gives the filter choices (a few hundred rows); distinct aggregates
+    # would sort the whole mart twice.
     _choices = load(
         """
-        select
-            count(*) as customers,
-            array_remove(array_agg(distinct customer_state), null) as states,
-            array_agg(distinct segment) as segments,
-            max(as_of_date) as as_of_date
+        select customer_state, segment, max(as_of_date) as as_of_date
         from marts.mart_customer_analytics
+        group by customer_state, segment
         """,
         None,
         reporter_url,
-    ).iloc[0]
-    stop_if_no_data(_choices["customers"] == 0, "marts.mart_customer_analytics")
-    states = sorted(_choices["states"])
-    segments = in_segment_order(pd.DataFrame({"segment": _choices["segments"]}))["segment"].tolist()
-    as_of_date = _choices["as_of_date"]
+    )
+    stop_if_no_data(_choices.empty, "marts.mart_customer_analytics")
+    states = sorted(_choices["customer_state"].dropna().unique())
+    segments = in_segment_order(pd.DataFrame({"segment": _choices["segment"].dropna().unique()}))[
+        "segment"
+    ].tolist()
+    as_of_date = _choices["as_of_date"].max()
     return as_of_date, segments, states
 
 

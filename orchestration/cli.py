@@ -88,15 +88,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     from orchestration.database import ensure_warehouse
 
+    def done(since: float) -> float:
+        now = time.perf_counter()
+        print(f"  ({now - since:.1f}s)", flush=True)
+        return now
+
+    phase = time.perf_counter()
     print("• preparing the warehouse", flush=True)
     ensure_warehouse(settings)
-    print("• parsing the dbt project", flush=True)
+    phase = done(phase)
+    print("• parsing the dbt project (skipped when no project file changed)", flush=True)
     from orchestration.project import prepare_manifest
 
     prepare_manifest()
     import dagster as dg
 
     from orchestration.definitions import defs
+
+    phase = done(phase)
 
     print("• materializing every asset (loading, dbt build, checks)", flush=True)
     from orchestration.schedules import FULL_REFRESH_CONFIG
@@ -114,6 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from orchestration.checks.history import latest, record_run
 
         record_run(instance, result.run_id, settings)
+    done(phase)
     checks = latest(result.get_asset_check_evaluations())
     failed = [c for c in checks if not c.passed]
     print()
