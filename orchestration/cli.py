@@ -20,14 +20,20 @@ DASHBOARD_PORT = 2718
 
 
 def _dagster_env(settings: Settings) -> None:
+    """Point Dagster at the project's instance (``DAGSTER_HOME``), writing its dagster.yaml the
+    first time: pipeline runs never overlap, and with the embedded server runs, events and
+    schedules are kept in PostgreSQL (a database of their own beside the warehouse). Call it
+    after the warehouse is up."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
     if not dagster_yaml.exists():
-        # Local instance: runs, schedules and sensors in files under .local/dagster; pipeline
-        # runs never overlap.
-        dagster_yaml.write_text(
-            "run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n"
-        )
+        from orchestration.database import dagster_storage_url
+
+        config = "run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n"
+        storage_url = dagster_storage_url(settings)
+        if storage_url:
+            config += f'storage:\n  postgres:\n    postgres_url: "{storage_url}"\n'
+        dagster_yaml.write_text(config)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
@@ -84,7 +90,6 @@ def layer_counts(settings: Settings) -> dict[str, list[tuple[str, int]]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Set up the warehouse, load the data, build every asset and run every check."""
     settings = get_settings()
-    _dagster_env(settings)
     started = time.perf_counter()
     from orchestration.database import ensure_warehouse
 
@@ -96,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     phase = time.perf_counter()
     print("• preparing the warehouse", flush=True)
     ensure_warehouse(settings)
+    _dagster_env(settings)
     phase = done(phase)
     print("• parsing the dbt project (skipped when no project file changed)", flush=True)
     from orchestration.project import prepare_manifest
@@ -172,10 +178,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     settings = get_settings()
-    _dagster_env(settings)
     from orchestration.database import ensure_warehouse
 
     ensure_warehouse(settings)
+    _dagster_env(settings)
     command = [
         sys.executable,
         "-m",

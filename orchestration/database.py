@@ -196,19 +196,33 @@ def _redact(url: str) -> str:
     return url
 
 
-def _ensure_database(settings: Settings) -> None:
-    """Create the embedded server's database (a configured server brings its own)."""
+def _ensure_database(settings: Settings, name: str | None = None) -> None:
+    """Create a database on the embedded server, the warehouse's by default (a configured
+    server brings its own)."""
     if not settings.embedded:
         return
+    name = name or settings.database_name
     maintenance = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
     with _wait_for_server(maintenance) as conn:
-        exists = conn.execute(
-            "select 1 from pg_database where datname = %s", (settings.database_name,)
-        ).fetchone()
+        exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(
-                sql.SQL("create database {}").format(sql.Identifier(settings.database_name))
-            )
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+
+def dagster_storage_url(settings: Settings) -> str | None:
+    """Where the local Dagster instance keeps runs, events and schedules: a database of its own
+    on the embedded server (created here), or None (SQLite files) with a configured server.
+
+    SQLite opens a connection and commits for every event a run logs, which cost a third of a
+    run's time; PostgreSQL keeps its connections and takes the events concurrently, so the UI,
+    the daemon and a run started from the command line can share the instance.
+    """
+    if not settings.embedded:
+        return None
+    name = f"{settings.database_name}_dagster"
+    _ensure_database(settings, name)
+    # psycopg2 (dagster-postgres' driver) with the server's Unix socket
+    return settings.admin_url.replace(f"/{settings.database_name}?", f"/{name}?")
 
 
 def bootstrap(settings: Settings) -> None:
