@@ -296,6 +296,7 @@ def run_full(orders: int, folder: Path, work: Path) -> tuple[Measured, float]:
 
     name = pipeline_database(orders)
     drop_database(name)
+    drop_database(f"{name}_dagster")  # the instance's runs and events (see cli._dagster_env)
     landing, home = work / "landing", work / "dagster"
     shutil.rmtree(landing, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
