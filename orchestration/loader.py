@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 CHUNK_BYTES = 1 << 20
 BATCH_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
 
-LEDGER_DDL = """
+# Columns added to the ledger after its first version, for warehouses created before them.
+LEDGER_ADDED_COLUMNS = (("run_id", "text"), ("file_mtime_ns", "bigint"))
+LEDGER_DDL = (
+    """
 create table if not exists ops.loads (
     batch_id bigserial primary key,
     source_table text not null,
@@ -45,14 +48,15 @@ create table if not exists ops.loads (
     error text,
     started_at timestamp with time zone not null default now(),
     finished_at timestamp with time zone,
-    duration_seconds numeric(12, 3),
-    run_id text,
-    file_mtime_ns bigint
+    duration_seconds numeric(12, 3)
 );
-alter table ops.loads add column if not exists run_id text;
-alter table ops.loads add column if not exists file_mtime_ns bigint;
-create index if not exists loads_sha_idx on ops.loads (source_table, file_sha256);
 """
+    + "".join(
+        f"alter table ops.loads add column if not exists {name} {type_};\n"
+        for name, type_ in LEDGER_ADDED_COLUMNS
+    )
+    + "create index if not exists loads_sha_idx on ops.loads (source_table, file_sha256);\n"
+)
 
 
 class ContractError(ValueError):
@@ -163,6 +167,23 @@ def ensure_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
         _create_tables(conn, contract)
 
 
+def ensure_ledger(conn: psycopg.Connection) -> None:
+    """Create or upgrade ``ops.loads`` only when the catalog says it is needed.
+
+    Its DDL is not free even when there is nothing to do: ``alter table`` waits for an
+    exclusive lock and ``create index`` for a share lock on the ledger, which every load in
+    progress holds open in its transaction. Run unconditionally, it made each source wait for
+    the load of another source to commit, so sources loaded side by side ran one after the
+    other for much of the run.
+    """
+    ready, columns = conn.execute(
+        "select to_regclass('ops.loads_sha_idx') is not null, array(select attname::text "
+        "from pg_attribute where attrelid = to_regclass('ops.loads') and not attisdropped)"
+    ).fetchone()
+    if not ready or any(name not in columns for name, _ in LEDGER_ADDED_COLUMNS):
+        conn.execute(LEDGER_DDL)
+
+
 def _create_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
     """The raw table is partitioned by batch: each loaded file is one partition.
 
@@ -174,7 +195,7 @@ def _create_tables(conn: psycopg.Connection, contract: SourceContract) -> None:
     data_columns = sql.SQL(", ").join(
         sql.SQL("{} text").format(_ident(name)) for name in contract.column_names
     )
-    conn.execute(LEDGER_DDL)
+    ensure_ledger(conn)
     conn.execute(
         sql.SQL("create sequence if not exists {} cache 10000").format(_row_sequence(contract))
     )
