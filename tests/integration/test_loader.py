@@ -320,3 +320,34 @@ def test_touched_or_copied_file_with_same_content_is_not_loaded_again(
     assert [first.status, touched.status, copied.status] == ["loaded", "skipped", "skipped"]
     assert touched.sha256 == copied.sha256 == first.sha256
     assert count(admin, contract.table) == 3
+
+
+def test_timestamp_rule_counting_bytes_says_what_counting_characters_said(admin):
+    """The timestamp rule counts bytes: the same verdict as characters, for non-ASCII too."""
+    base = ["2017-10-02 10:56:33", "Oct 02 2017 10:56am", "2017-10-02T10:56:33"]
+    candidates = [
+        text[:i] + char + text[i + replace :]
+        for text in base
+        for i in range(len(text))
+        for char in ("é", "´", "\u00a0", "\u3000", "٣", "０")
+        for replace in (0, 1)
+    ]
+    differing = admin.execute(
+        "select c from unnest(%s::text[]) as c where "
+        "(length(c) = 19 and pg_input_is_valid(c, 'timestamp')) is distinct from "
+        "(octet_length(c) = 19 and pg_input_is_valid(c, 'timestamp'))",
+        (candidates + base,),
+    ).fetchall()
+    assert differing == []
+
+
+def test_timestamp_of_19_characters_with_a_non_ascii_one_is_quarantined(
+    empty_warehouse, admin, contract, tmp_path
+):
+    line = "d5e6,c4,delivered,2017-10-02 10:56:3é,,,,2017-10-18 00:00:00"
+    (result,) = load(empty_warehouse, contract, write(tmp_path, [GOOD[0], line]))
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    (reason,) = admin.execute(
+        sql.SQL("select reason from {}").format(sql.Identifier("raw", contract.rejected_table))
+    ).fetchone()
+    assert "order_purchase_timestamp: expected a timestamp" in reason
