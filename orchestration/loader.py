@@ -534,6 +534,16 @@ def _known_unchanged(
     return row[0] if row else None
 
 
+def _size_loaded(conn: psycopg.Connection, contract: SourceContract, size: int) -> bool:
+    return bool(
+        conn.execute(
+            "select 1 from ops.loads where source_table = %s and file_bytes = %s "
+            "and status = 'loaded' limit 1",
+            (contract.table, size),
+        ).fetchone()
+    )
+
+
 def _already_loaded(conn: psycopg.Connection, contract: SourceContract, sha: str) -> bool:
     return bool(
         conn.execute(
@@ -546,17 +556,20 @@ def _already_loaded(conn: psycopg.Connection, contract: SourceContract, sha: str
 
 def _copy_file(
     conn: psycopg.Connection, contract: SourceContract, path: Path, batch_id: int
-) -> int:
-    """Fast path: the server parses the file as it streams in; returns the records read."""
+) -> tuple[int, str]:
+    """Fast path: the server parses the file as it streams in; returns the records read and
+    the SHA-256 of the bytes sent, hashed on the way (one read of the file, not two)."""
     columns = sql.SQL(", ").join(_ident(name) for name in contract.column_names)
     statement = sql.SQL(
         "copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')"
     ).format(_partition(contract, batch_id), columns)
+    digest = hashlib.sha256()
     with conn.cursor() as cursor:
         with cursor.copy(statement) as copy, path.open("rb") as handle:
             while chunk := handle.read(CHUNK_BYTES):
+                digest.update(chunk)
                 copy.write(chunk)
-        return cursor.rowcount
+        return cursor.rowcount, digest.hexdigest()
 
 
 def _copy_careful(
@@ -613,10 +626,13 @@ def load_file(
     if known:
         return LoadResult(contract.table, name, known, stat.st_size, "skipped")
     check_header(contract, path, read_header(path))
-    sha = file_sha256(path)
     size = stat.st_size
+    # A file already loaded has a twin of the same size in the ledger: only then is it worth
+    # reading the file once more to hash it first; otherwise COPY hashes what it streams.
+    sha = file_sha256(path) if _size_loaded(conn, contract, size) else None
+    file = (path, name, size, stat.st_mtime_ns)
     try:
-        return _load(conn, contract, path, name, sha, size, started, run_id, careful=False)
+        return _load(conn, contract, file, sha, started, run_id, careful=False)
     except (
         psycopg.errors.BadCopyFileFormat,
         psycopg.errors.CharacterNotInRepertoire,
@@ -624,26 +640,55 @@ def load_file(
         psycopg.errors.CheckViolation,
     ) as error:
         log.warning("%s: the server cannot parse it (%s); loading it carefully", path, error)
-        return _load(conn, contract, path, name, sha, size, started, run_id, careful=True)
+        return _load(conn, contract, file, sha, started, run_id, careful=True)
 
 
 def _load(
     conn: psycopg.Connection,
     contract: SourceContract,
-    path: Path,
-    name: str,
-    sha: str,
-    size: int,
+    file: tuple[Path, str, int, int],
+    sha: str | None,
     started: float,
     run_id: str | None,
     careful: bool,
 ) -> LoadResult:
-    with conn.transaction():
+    """One transaction under the source's lock. With no ``sha`` yet, the fast path hashes
+    the file as it streams and a file found to be loaded already is rolled back: as if the
+    COPY had never run. ``file`` is the path, its ledger name, and its size and modification
+    time as seen before reading it."""
+    path, name, size, mtime_ns = file
+    duplicate = False
+    with conn.transaction() as transaction:
         conn.execute(
             "select pg_advisory_xact_lock(hashtext(%s))", (f"olist.load.{contract.table}",)
         )
-        if _already_loaded(conn, contract, sha):
+        if careful:
+            sha = sha or file_sha256(path)
+        if sha is not None and _already_loaded(conn, contract, sha):
             return LoadResult(contract.table, name, sha, size, "skipped")
+        (batch_id,) = conn.execute(
+            "select nextval(pg_get_serial_sequence('ops.loads', 'batch_id'))"
+        ).fetchone()
+        _create_partition(conn, contract, batch_id, enforce=not careful)
+        if careful:
+            rows_read, rejected = _copy_careful(conn, contract, path, batch_id, name)
+            _add_batch_constants(conn, contract, batch_id, name)
+            statements = quarantine_sql(contract, batch_id)
+            if statements is not None:
+                probe, move = statements
+                if conn.execute(probe).fetchone()[0]:
+                    rejected += conn.execute(move).rowcount
+        else:
+            (rows_read, streamed), rejected = _copy_file(conn, contract, path, batch_id), 0
+            if streamed != sha:  # not hashed before, or changed since: what was loaded counts
+                sha = streamed
+                if _already_loaded(conn, contract, sha):
+                    duplicate = True
+                    raise psycopg.Rollback(transaction)
+            _add_batch_constants(conn, contract, batch_id, name)
+        if rejected:
+            _fill_line_numbers(conn, contract, path, batch_id)
+        # a changed re-delivery replaces its own batch, in this same transaction
         previous = [
             row[0]
             for row in conn.execute(
@@ -660,32 +705,29 @@ def _load(
             ),
             (previous,),
         )
-        (batch_id,) = conn.execute(
-            "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, status, "
-            "run_id, file_mtime_ns) values (%s, %s, %s, %s, 'loaded', %s, %s) returning batch_id",
-            (contract.table, name, sha, size, run_id, path.stat().st_mtime_ns),
-        ).fetchone()
-        _create_partition(conn, contract, batch_id, enforce=not careful)
-        if careful:
-            rows_read, rejected = _copy_careful(conn, contract, path, batch_id, name)
-            _add_batch_constants(conn, contract, batch_id, name)
-            statements = quarantine_sql(contract, batch_id)
-            if statements is not None:
-                probe, move = statements
-                if conn.execute(probe).fetchone()[0]:
-                    rejected += conn.execute(move).rowcount
-        else:
-            rows_read, rejected = _copy_file(conn, contract, path, batch_id), 0
-            _add_batch_constants(conn, contract, batch_id, name)
-        if rejected:
-            _fill_line_numbers(conn, contract, path, batch_id)
         _attach_partition(conn, contract, batch_id)
         duration = time.perf_counter() - started
         conn.execute(
-            "update ops.loads set rows_read = %s, rows_loaded = %s, rows_rejected = %s, "
-            "finished_at = now(), duration_seconds = %s where batch_id = %s",
-            (rows_read, rows_read - rejected, rejected, round(duration, 3), batch_id),
+            "insert into ops.loads (batch_id, source_table, source_file, file_sha256, "
+            "file_bytes, status, run_id, file_mtime_ns, rows_read, rows_loaded, rows_rejected, "
+            "finished_at, duration_seconds) "
+            "values (%s, %s, %s, %s, %s, 'loaded', %s, %s, %s, %s, %s, now(), %s)",
+            (
+                batch_id,
+                contract.table,
+                name,
+                sha,
+                size,
+                run_id,
+                mtime_ns,
+                rows_read,
+                rows_read - rejected,
+                rejected,
+                round(duration, 3),
+            ),
         )
+    if duplicate:
+        return LoadResult(contract.table, name, sha, size, "skipped")
     return LoadResult(
         contract.table,
         name,

@@ -7,6 +7,7 @@ tables of the pipeline tests stay untouched.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import os
 from pathlib import Path
@@ -351,3 +352,39 @@ def test_timestamp_of_19_characters_with_a_non_ascii_one_is_quarantined(
         sql.SQL("select reason from {}").format(sql.Identifier("raw", contract.rejected_table))
     ).fetchone()
     assert "order_purchase_timestamp: expected a timestamp" in reason
+
+
+def test_ledger_holds_the_sha256_of_the_bytes_loaded(empty_warehouse, admin, contract, tmp_path):
+    path = write(tmp_path, GOOD)
+    (result,) = load(empty_warehouse, contract, path)
+    (sha,) = admin.execute(
+        "select file_sha256 from ops.loads where batch_id = %s", (result.batch_id,)
+    ).fetchone()
+    assert sha == result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_duplicate_found_while_streaming_is_rolled_back(
+    empty_warehouse, admin, contract, tmp_path, monkeypatch
+):
+    """A file hashed as it streams (no loaded twin of its size at first sight, as when another
+    run loads it meanwhile) and found already loaded leaves nothing behind."""
+    from orchestration import loader
+
+    path = write(tmp_path, GOOD)
+    (first,) = load(empty_warehouse, contract, path)
+    monkeypatch.setattr(loader, "_size_loaded", lambda *args: False)
+    copy = tmp_path / "copy" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    (second,) = load(empty_warehouse, contract, copy)
+    assert (second.status, second.sha256) == ("skipped", first.sha256)
+    assert count(admin, contract.table) == 3
+    partitions = admin.execute(
+        "select count(*) from pg_tables where schemaname = 'raw' and tablename like %s",
+        (f"{contract.table}\\_\\_batch\\_%",),
+    ).fetchone()[0]
+    assert partitions == 1
+    ledger = admin.execute(
+        "select count(*) from ops.loads where source_table = %s", (contract.table,)
+    ).fetchone()[0]
+    assert ledger == 1
