@@ -1,11 +1,12 @@
 """The generic loader: stream source files into ``raw`` with COPY, account for every row.
 
 One code path serves every source contract. For each file it checks the header against the
-contract, skips a file whose SHA-256 is already loaded, streams the bytes into the raw table with
-``COPY`` (memory stays flat whatever the file size), then moves rows whose values break the
-contract to ``raw.<table>__rejected`` in one set-based statement, and records the file in the
-``ops.loads`` ledger. All of that happens in one transaction under a per-table advisory lock, so
-a crash leaves no partial batch and two runs cannot load the same file twice.
+contract, streams the bytes into the raw table with ``COPY`` (memory stays flat whatever the
+file size) while hashing them, skips (rolls back) a file whose SHA-256 is already loaded, moves
+rows whose values break the contract to ``raw.<table>__rejected`` in one set-based statement, and
+records the file in the ``ops.loads`` ledger. All of that happens in one transaction under a
+per-table advisory lock, so a crash leaves no partial batch and two runs cannot load the same
+file twice.
 """
 
 from __future__ import annotations
@@ -619,6 +620,10 @@ def load_file(
     row. When the server cannot parse the file or a row breaks the contract, that transaction
     is rolled back and the careful path loads the file again, quarantining what it must: nothing
     is lost, and good files never pay for the careful path.
+
+    The file is read once on the fast path: COPY hashes what it sends. Only a file with a
+    loaded twin of the same size (a possible duplicate) is hashed first, so that an unchanged
+    re-delivery is skipped without loading it.
     """
     started = time.perf_counter()
     stat = path.stat()
