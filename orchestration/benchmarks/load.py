@@ -80,7 +80,9 @@ def drop_bench_tables(admin) -> None:
         "where sequence_schema = 'raw' and sequence_name like 'bench\\_%'"
     ).fetchall():
         admin.execute(sql.SQL("drop sequence {}").format(sql.Identifier("raw", sequence)))
-    admin.execute("delete from ops.loads where source_table like 'bench\\_%'")
+    # the loader creates the ledger on its first run: a fresh warehouse has none yet
+    if admin.execute("select to_regclass('ops.loads')").fetchone()[0]:
+        admin.execute("delete from ops.loads where source_table like 'bench\\_%'")
 
 
 def server_copy(admin, folder: Path, server_side: bool) -> dict[str, tuple[float, int]]:

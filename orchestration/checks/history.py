@@ -67,9 +67,9 @@ _COUNT_KEYS = ("failing_count", "dagster_dbt/failed_row_count")
 
 
 def ensure_tables(conn: psycopg.Connection, settings: Settings) -> None:
-    from orchestration.loader import LEDGER_DDL
+    from orchestration.loader import ensure_ledger
 
-    conn.execute(LEDGER_DDL)
+    ensure_ledger(conn)
     conn.execute(DDL)
     reporter = psycopg.sql.Identifier(settings.role_name("reporter"))
     for name in ("check_results", "quality_scores", "row_validity", "loads"):

@@ -7,6 +7,7 @@ tables of the pipeline tests stay untouched.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import os
 from pathlib import Path
@@ -320,3 +321,70 @@ def test_touched_or_copied_file_with_same_content_is_not_loaded_again(
     assert [first.status, touched.status, copied.status] == ["loaded", "skipped", "skipped"]
     assert touched.sha256 == copied.sha256 == first.sha256
     assert count(admin, contract.table) == 3
+
+
+def test_timestamp_rule_counting_bytes_says_what_counting_characters_said(admin):
+    """The timestamp rule counts bytes: the same verdict as characters, for non-ASCII too."""
+    base = ["2017-10-02 10:56:33", "Oct 02 2017 10:56am", "2017-10-02T10:56:33"]
+    candidates = [
+        text[:i] + char + text[i + replace :]
+        for text in base
+        for i in range(len(text))
+        for char in ("é", "´", "\u00a0", "\u3000", "٣", "０")
+        for replace in (0, 1)
+    ]
+    differing = admin.execute(
+        "select c from unnest(%s::text[]) as c where "
+        "(length(c) = 19 and pg_input_is_valid(c, 'timestamp')) is distinct from "
+        "(octet_length(c) = 19 and pg_input_is_valid(c, 'timestamp'))",
+        (candidates + base,),
+    ).fetchall()
+    assert differing == []
+
+
+def test_timestamp_of_19_characters_with_a_non_ascii_one_is_quarantined(
+    empty_warehouse, admin, contract, tmp_path
+):
+    line = "d5e6,c4,delivered,2017-10-02 10:56:3é,,,,2017-10-18 00:00:00"
+    (result,) = load(empty_warehouse, contract, write(tmp_path, [GOOD[0], line]))
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    (reason,) = admin.execute(
+        sql.SQL("select reason from {}").format(sql.Identifier("raw", contract.rejected_table))
+    ).fetchone()
+    assert "order_purchase_timestamp: expected a timestamp" in reason
+
+
+def test_ledger_holds_the_sha256_of_the_bytes_loaded(empty_warehouse, admin, contract, tmp_path):
+    path = write(tmp_path, GOOD)
+    (result,) = load(empty_warehouse, contract, path)
+    (sha,) = admin.execute(
+        "select file_sha256 from ops.loads where batch_id = %s", (result.batch_id,)
+    ).fetchone()
+    assert sha == result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_duplicate_found_while_streaming_is_rolled_back(
+    empty_warehouse, admin, contract, tmp_path, monkeypatch
+):
+    """A file hashed as it streams (no loaded twin of its size at first sight, as when another
+    run loads it meanwhile) and found already loaded leaves nothing behind."""
+    from orchestration import loader
+
+    path = write(tmp_path, GOOD)
+    (first,) = load(empty_warehouse, contract, path)
+    monkeypatch.setattr(loader, "_size_loaded", lambda *args: False)
+    copy = tmp_path / "copy" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    (second,) = load(empty_warehouse, contract, copy)
+    assert (second.status, second.sha256) == ("skipped", first.sha256)
+    assert count(admin, contract.table) == 3
+    partitions = admin.execute(
+        "select count(*) from pg_tables where schemaname = 'raw' and tablename like %s",
+        (f"{contract.table}\\_\\_batch\\_%",),
+    ).fetchone()[0]
+    assert partitions == 1
+    ledger = admin.execute(
+        "select count(*) from ops.loads where source_table = %s", (contract.table,)
+    ).fetchone()[0]
+    assert ledger == 1

@@ -118,3 +118,27 @@ def test_two_concurrent_loads_load_the_file_once(empty_warehouse, admin, big_fil
         "select count(*) from ops.loads where source_table = %s and status = 'loaded'", (table,)
     )
     assert ledger.fetchone()[0] == 1
+
+
+def test_preparing_a_source_does_not_wait_for_another_sources_load(empty_warehouse, table):
+    """Sources load side by side: the ledger DDL must not queue behind a load in progress."""
+    import psycopg
+
+    from orchestration.loader import ensure_tables
+
+    url = empty_warehouse.role_url("loader")
+    loading = dataclasses.replace(ORDERS, table=table)
+    other = dataclasses.replace(ORDERS, table=f"{table}_other")
+    with psycopg.connect(url, autocommit=True) as first, psycopg.connect(url) as second:
+        ensure_tables(first, loading)
+        with first.transaction() as load:  # a load in progress holds its ledger row open
+            first.execute(
+                "insert into ops.loads (source_table, source_file, file_sha256, file_bytes, "
+                "status) values (%s, 'f.csv', 'x', 1, 'loaded')",
+                (table,),
+            )
+            second.execute("set lock_timeout = '2s'")
+            second.commit()
+            second.autocommit = True
+            ensure_tables(second, other)  # raised LockNotAvailable when it waited
+            raise psycopg.Rollback(load)  # leave no ledger row behind
