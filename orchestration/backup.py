@@ -11,16 +11,14 @@ would mix two states of the data, so it refuses and says which schemas are in th
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import subprocess
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
-from orchestration.database import SCHEMAS, DatabaseError, _redact, bootstrap
+from orchestration.database import SCHEMAS, DatabaseError, _redact, bootstrap, create_database
 from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,11 +37,7 @@ def client_binary(name: str) -> Path:
 
 def settings_for_database(settings: Settings, database: str) -> Settings:
     """The same server and roles, another database (the target of a restore)."""
-    if settings.embedded:
-        return dataclasses.replace(settings, database_name=database)
-    parts = urlsplit(settings.admin_url)
-    url = urlunsplit(parts._replace(path=f"/{database}"))
-    return dataclasses.replace(settings, database_url=url, database_name=database)
+    return settings.for_database(database)
 
 
 def _run(args: list[str], what: str) -> None:
@@ -83,18 +77,6 @@ def backup(settings: Settings, path: Path) -> Path:
     return path
 
 
-def maintenance_url(settings: Settings) -> str:
-    parts = urlsplit(settings.admin_url)
-    return urlunsplit(parts._replace(path="/postgres"))
-
-
-def _ensure_database(settings: Settings, database: str) -> None:
-    with psycopg.connect(maintenance_url(settings), autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (database,))
-        if not exists.fetchone():
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
-
-
 def occupied_schemas(target: Settings) -> dict[str, int]:
     """Layer schemas of the target database that hold tables, views or sequences, with counts."""
     with psycopg.connect(target.admin_url, autocommit=True) as conn:
@@ -120,7 +102,7 @@ def restore(settings: Settings, path: Path, target_database: str) -> None:
     if not path.is_file():
         raise BackupError(f"no backup file at {path}")
     target = settings_for_database(settings, target_database)
-    _ensure_database(settings, target_database)
+    create_database(settings, target_database)
     occupied = occupied_schemas(target)
     if occupied:
         found = ", ".join(f"{schema} ({count} relations)" for schema, count in occupied.items())

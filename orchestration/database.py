@@ -196,22 +196,35 @@ def _redact(url: str) -> str:
     return url
 
 
-def _ensure_database(settings: Settings, name: str | None = None) -> None:
-    """Create a database on the embedded server, the warehouse's by default (a configured
-    server brings its own)."""
-    if not settings.embedded:
-        return
-    name = name or settings.database_name
-    maintenance = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-    with _wait_for_server(maintenance) as conn:
+def create_database(settings: Settings, name: str) -> None:
+    """Create a database on the server of ``settings`` unless it exists."""
+    with _wait_for_server(settings.admin_url_for("postgres")) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
+def drop_database(settings: Settings, name: str, with_instance: bool = True) -> None:
+    """Drop a database of the server, sessions and all; with ``with_instance`` also the Dagster
+    instance database that goes with it (``<name>_dagster``, see ``dagster_storage_url``)."""
+    names = [name, f"{name}_dagster"] if with_instance else [name]
+    with psycopg.connect(settings.admin_url_for("postgres"), autocommit=True) as conn:
+        for each in names:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(each))
+            )
+
+
+def _ensure_database(settings: Settings) -> None:
+    """Create the embedded server's database (a configured server brings its own)."""
+    if settings.embedded:
+        create_database(settings, settings.database_name)
+
+
 def dagster_storage_url(settings: Settings) -> str | None:
     """Where the local Dagster instance keeps runs, events and schedules: a database of its own
-    on the embedded server (created here), or None (SQLite files) with a configured server.
+    on the embedded server (created here when missing), or None (SQLite files) with a
+    configured server.
 
     SQLite opens a connection and commits for every event a run logs, which cost a third of a
     run's time; PostgreSQL keeps its connections and takes the events concurrently, so the UI,
@@ -219,10 +232,9 @@ def dagster_storage_url(settings: Settings) -> str | None:
     """
     if not settings.embedded:
         return None
-    name = f"{settings.database_name}_dagster"
-    _ensure_database(settings, name)
+    create_database(settings, settings.dagster_database_name)
     # psycopg2 (dagster-postgres' driver) with the server's Unix socket
-    return settings.admin_url.replace(f"/{settings.database_name}?", f"/{name}?")
+    return settings.admin_url_for(settings.dagster_database_name)
 
 
 def bootstrap(settings: Settings) -> None:

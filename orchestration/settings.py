@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,6 +102,22 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"postgresql://postgres@/{self.database_name}?host={quote(str(self.socket_dir))}"
+
+    def for_database(self, database: str) -> Settings:
+        """The same server and roles, another database."""
+        if self.embedded:
+            return replace(self, database_name=database)
+        return replace(self, database_url=self.admin_url_for(database), database_name=database)
+
+    def admin_url_for(self, database: str) -> str:
+        """The owner's connection to another database on the same server."""
+        parts = urlsplit(self.admin_url)
+        return urlunsplit(parts._replace(path=f"/{database}"))
+
+    @property
+    def dagster_database_name(self) -> str:
+        """The local Dagster instance's database, beside the warehouse (embedded server)."""
+        return f"{self.database_name}_dagster"
 
     def role_name(self, role: str) -> str:
         return f"{self.role_prefix}{role}"

@@ -84,17 +84,13 @@ def own_database(settings, empty_warehouse):
     """For tests that run the platform's commands in subprocesses: a fresh database of their
     own on the embedded server. ``own_database(name, dagster_home, **variables)`` returns the
     environment for the subprocesses and the owner's URL of that database."""
-    import psycopg
-    from psycopg import sql
 
     def make(name: str, dagster_home: Path, **variables: str) -> tuple[dict[str, str], str]:
         if not settings.embedded:
             pytest.skip("runs its own database on the embedded server")
-        server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        from orchestration.database import drop_database
+
+        drop_database(settings, name)  # and its Dagster instance: no runs or cursors carried over
         env = {
             **os.environ,
             "OLIST_DATABASE": name,
@@ -103,6 +99,6 @@ def own_database(settings, empty_warehouse):
             **variables,
         }
         env.pop("DATABASE_URL", None)
-        return env, settings.admin_url.replace(f"/{settings.database_name}?", f"/{name}?")
+        return env, settings.admin_url_for(name)
 
     return make

@@ -107,18 +107,14 @@ def database_settings(name: str) -> Settings:
             "the benchmarks run on the embedded server (they create and drop databases): "
             "unset DATABASE_URL"
         )
-    return dataclasses.replace(settings, database_name=name)
+    return settings.for_database(name)
 
 
 def drop_database(name: str) -> None:
-    from orchestration.database import ensure_warehouse
+    """Drop a benchmark database and its Dagster instance database."""
+    from orchestration import database
 
-    server = ensure_warehouse(get_settings()).admin_url
-    server = server.replace(f"/{get_settings().database_name}?", "/postgres?")
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
+    database.drop_database(get_settings(), name)
 
 
 def _environment(database: str, sample_dir: Path, landing: Path, home: Path) -> dict[str, str]:
@@ -295,8 +291,7 @@ def run_full(orders: int, folder: Path, work: Path) -> tuple[Measured, float]:
     from orchestration.database import connect
 
     name = pipeline_database(orders)
-    drop_database(name)
-    drop_database(f"{name}_dagster")  # the instance's runs and events (see cli._dagster_env)
+    drop_database(name)  # and its Dagster instance database: each run starts a new instance
     landing, home = work / "landing", work / "dagster"
     shutil.rmtree(landing, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)

@@ -28,7 +28,7 @@ def count_file_records(path) -> int:
 def test_run_survives_a_database_restart_during_dbt(settings, own_database, tmp_path):
     (tmp_path / "landing").mkdir()
     env, url = own_database(DATABASE, tmp_path / "dagster", LANDING_DIR=str(tmp_path / "landing"))
-    server = settings.admin_url.replace(f"/{settings.database_name}?", "/postgres?")
+    server = settings.admin_url_for("postgres")
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration", "run"],
         env=env,

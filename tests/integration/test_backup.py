@@ -10,21 +10,12 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
+from orchestration.database import drop_database
+
 pytestmark = pytest.mark.integration
 
 RESTORED = "olist_test_restore"
 CHECKED_SCHEMAS = ("core", "marts")
-
-
-def _drop_database(settings, name: str) -> None:
-    import psycopg
-
-    from orchestration.backup import maintenance_url
-
-    with psycopg.connect(maintenance_url(settings), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
 
 
 def _fingerprints(url: str) -> dict[str, tuple[int, str | None]]:
@@ -53,7 +44,7 @@ def restored(warehouse, tmp_path_factory):
 
     from orchestration.backup import backup, restore, settings_for_database
 
-    _drop_database(warehouse, RESTORED)
+    drop_database(warehouse, RESTORED)
     started = time.perf_counter()
     path = backup(warehouse, tmp_path_factory.mktemp("backup") / "olist.dump")
     backed_up = time.perf_counter()
@@ -63,7 +54,7 @@ def restored(warehouse, tmp_path_factory):
         f"restore in {time.perf_counter() - backed_up:.1f}s"
     )
     yield path, settings_for_database(warehouse, RESTORED)
-    _drop_database(warehouse, RESTORED)
+    drop_database(warehouse, RESTORED)
 
 
 def test_restore_reproduces_every_core_and_mart_relation(warehouse, restored):
