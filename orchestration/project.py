@@ -41,33 +41,27 @@ def project_fingerprint() -> str:
     The manifest depends on nothing else: when the digest is unchanged, parsing again would
     give the same manifest, so ``prepare_manifest`` skips dbt's start-up (seconds per run).
     """
-    digest = hashlib.sha256(settings.dbt_target.encode())
+    digest = hashlib.sha256()
     for name, value in sorted(settings.dbt_env().items()):
         if "PASSWORD" not in name:
             digest.update(f"{name}={value}\n".encode())
     root = settings.dbt_project_dir
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if relative.parts[0] in _NOT_SOURCE or not path.is_file():
-            continue
+    sources = [p for p in root.iterdir() if p.name not in _NOT_SOURCE]  # not target/: big
+    files = [f for p in sources for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    for path in sorted(files):
         stat = path.stat()
-        digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def prepare_manifest(force: bool = False) -> None:
+def prepare_manifest() -> None:
     """Parse the dbt project into target/manifest.json (dbt parse, partial when possible).
 
     Skipped when the manifest was parsed from exactly the project files present now.
     """
     stamp = dbt_project.manifest_path.with_name("manifest.fingerprint")
     fingerprint = project_fingerprint()
-    if (
-        not force
-        and dbt_project.manifest_path.exists()
-        and stamp.exists()
-        and stamp.read_text() == fingerprint
-    ):
+    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return
     project_dir = str(settings.dbt_project_dir)
     subprocess.run(
