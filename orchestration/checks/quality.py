@@ -18,7 +18,7 @@ from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import ContractError, check_header, read_header, source_files
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
-from orchestration.transient import retry_transient
+from orchestration.transient import is_transient, retry_transient
 
 EXAMPLES = 10
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -275,9 +275,19 @@ def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
         results = []
         with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
             for key, (function, severity, rule, column) in checks.items():
-                if key in context.selected_asset_check_keys:
+                if key not in context.selected_asset_check_keys:
+                    continue
+                try:
                     found = function(conn, contract, settings)
-                    results.append(_result(severity, f"{rule} ({RULES})", column, found, key=key))
+                except Exception as error:
+                    if is_transient(error):
+                        raise  # the whole step is retried
+                    # one check that cannot run fails alone, with the reason; the others
+                    # still report
+                    conn.rollback()
+                    context.log.exception(f"check {key.name} on raw.{contract.table} failed")
+                    found = Finding(1, [], {"error": f"{type(error).__name__}: {error}"})
+                results.append(_result(severity, f"{rule} ({RULES})", column, found, key=key))
         yield from results
 
     return _checks
