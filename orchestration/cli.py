@@ -24,16 +24,18 @@ def _dagster_env(settings: Settings) -> None:
     first time: pipeline runs never overlap, and with the embedded server runs, events and
     schedules are kept in PostgreSQL (a database of their own beside the warehouse). Call it
     after the warehouse is up."""
+    import yaml
+
+    from orchestration.database import dagster_storage_url
+
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
+    storage_url = dagster_storage_url(settings)  # (re)creates its database when missing
     if not dagster_yaml.exists():
-        from orchestration.database import dagster_storage_url
-
-        config = "run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n"
-        storage_url = dagster_storage_url(settings)
+        config: dict = {"run_queue": {"max_concurrent_runs": 1}, "telemetry": {"enabled": False}}
         if storage_url:
-            config += f'storage:\n  postgres:\n    postgres_url: "{storage_url}"\n'
-        dagster_yaml.write_text(config)
+            config["storage"] = {"postgres": {"postgres_url": storage_url}}
+        dagster_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
@@ -104,11 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _dagster_env(settings)
     phase = done(phase)
     print("• parsing the dbt project (skipped when no project file changed)", flush=True)
-    from orchestration.project import prepare_manifest
-
-    prepare_manifest()
     import dagster as dg
 
+    import orchestration.project  # noqa: F401  (importing it prepares the manifest)
     from orchestration.definitions import defs
 
     phase = done(phase)
