@@ -21,20 +21,19 @@ DASHBOARD_PORT = 2718
 
 def _dagster_env(settings: Settings) -> None:
     """Point Dagster at the project's instance (``DAGSTER_HOME``), writing its dagster.yaml the
-    first time: pipeline runs never overlap, and with the embedded server runs, events and
-    schedules are kept in PostgreSQL (a database of their own beside the warehouse). Call it
-    after the warehouse is up."""
-    import yaml
+    first time: pipeline runs never overlap.
 
-    from orchestration.database import dagster_storage_url
+    Runs, events and schedules stay in SQLite files there. Keeping them in the embedded
+    PostgreSQL was measured (it saves the per-event connection SQLite opens) and given up: a
+    restart of the warehouse server then fails the run that is logging to it, where the
+    warehouse's own retries would have carried it through.
+    """
+    import yaml
 
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
-    storage_url = dagster_storage_url(settings)  # (re)creates its database when missing
     if not dagster_yaml.exists():
-        config: dict = {"run_queue": {"max_concurrent_runs": 1}, "telemetry": {"enabled": False}}
-        if storage_url:
-            config["storage"] = {"postgres": {"postgres_url": storage_url}}
+        config = {"run_queue": {"max_concurrent_runs": 1}, "telemetry": {"enabled": False}}
         dagster_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 

@@ -204,37 +204,18 @@ def create_database(settings: Settings, name: str) -> None:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
-def drop_database(settings: Settings, name: str, with_instance: bool = True) -> None:
-    """Drop a database of the server, sessions and all; with ``with_instance`` also the Dagster
-    instance database that goes with it (``<name>_dagster``, see ``dagster_storage_url``)."""
-    names = [name, f"{name}_dagster"] if with_instance else [name]
+def drop_database(settings: Settings, name: str) -> None:
+    """Drop a database of the server, sessions and all."""
     with psycopg.connect(settings.admin_url_for("postgres"), autocommit=True) as conn:
-        for each in names:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(each))
-            )
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 def _ensure_database(settings: Settings) -> None:
     """Create the embedded server's database (a configured server brings its own)."""
     if settings.embedded:
         create_database(settings, settings.database_name)
-
-
-def dagster_storage_url(settings: Settings) -> str | None:
-    """Where the local Dagster instance keeps runs, events and schedules: a database of its own
-    on the embedded server (created here when missing), or None (SQLite files) with a
-    configured server.
-
-    SQLite opens a connection and commits for every event a run logs, which cost a third of a
-    run's time; PostgreSQL keeps its connections and takes the events concurrently, so the UI,
-    the daemon and a run started from the command line can share the instance.
-    """
-    if not settings.embedded:
-        return None
-    create_database(settings, settings.dagster_database_name)
-    # psycopg2 (dagster-postgres' driver) with the server's Unix socket
-    return settings.admin_url_for(settings.dagster_database_name)
 
 
 def bootstrap(settings: Settings) -> None:

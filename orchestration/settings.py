@@ -114,11 +114,6 @@ class Settings:
         parts = urlsplit(self.admin_url)
         return urlunsplit(parts._replace(path=f"/{database}"))
 
-    @property
-    def dagster_database_name(self) -> str:
-        """The local Dagster instance's database, beside the warehouse (embedded server)."""
-        return f"{self.database_name}_dagster"
-
     def role_name(self, role: str) -> str:
         return f"{self.role_prefix}{role}"
 

@@ -90,7 +90,7 @@ def own_database(settings, empty_warehouse):
             pytest.skip("runs its own database on the embedded server")
         from orchestration.database import drop_database
 
-        drop_database(settings, name)  # and its Dagster instance: no runs or cursors carried over
+        drop_database(settings, name)
         env = {
             **os.environ,
             "OLIST_DATABASE": name,

@@ -111,7 +111,7 @@ def database_settings(name: str) -> Settings:
 
 
 def drop_database(name: str) -> None:
-    """Drop a benchmark database and its Dagster instance database."""
+    """Drop a benchmark database."""
     from orchestration import database
 
     database.drop_database(get_settings(), name)
@@ -291,7 +291,7 @@ def run_full(orders: int, folder: Path, work: Path) -> tuple[Measured, float]:
     from orchestration.database import connect
 
     name = pipeline_database(orders)
-    drop_database(name)  # and its Dagster instance database: each run starts a new instance
+    drop_database(name)
     landing, home = work / "landing", work / "dagster"
     shutil.rmtree(landing, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
