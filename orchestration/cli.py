@@ -214,12 +214,10 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     import marimo
     import uvicorn
 
-    folder = settings.dbt_project_dir.parent / "dashboards"
-    apps = sorted(
-        path
-        for path in folder.glob("*.py")
-        if path.stem != "index" and "marimo.App(" in path.read_text(encoding="utf-8")
-    )
+    from orchestration.apps import DASHBOARDS_DIR as folder
+    from orchestration.apps import dashboard_apps
+
+    apps = dashboard_apps(folder)
     builder = marimo.create_asgi_app(quiet=True)
     for path in apps:
         builder = builder.with_app(path=f"/{path.stem}", root=str(path))

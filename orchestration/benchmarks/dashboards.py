@@ -19,8 +19,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.apps import dashboard_apps
+
 ROOT = Path(__file__).resolve().parents[2]
-DASHBOARDS = ROOT / "dashboards"
 TARGET_MS = 200.0
 
 
@@ -32,15 +33,6 @@ class QueryTiming:
     p50_ms: float
     p95_ms: float
     runs: int
-
-
-def app_files(folder: Path = DASHBOARDS) -> list[Path]:
-    """The dashboard apps: every marimo app of the folder but the landing page and helpers."""
-    return sorted(
-        path
-        for path in folder.glob("*.py")
-        if path.stem not in {"index", "common", "__init__"} and "marimo.App(" in path.read_text()
-    )
 
 
 def _load_app(path: Path):
@@ -74,7 +66,7 @@ def time_queries(reporter_url: str, repeats: int = 20) -> list[QueryTiming]:
     from dashboards import common
 
     timings: list[QueryTiming] = []
-    for path in app_files():
+    for path in dashboard_apps():
         app = _load_app(path)
         app.run(defs={"reporter_url": reporter_url})  # warm-up: imports, plans, caches
         samples: dict[str, list[float]] = {}

@@ -28,6 +28,7 @@ import dashboard_support as support
 import pytest
 
 from dashboards.common import format_brl, format_number, format_percent
+from orchestration.apps import dashboard_apps
 
 pytestmark = pytest.mark.e2e
 
@@ -86,12 +87,8 @@ APPS = [name for name in KPI_CHECKS if (support.DASHBOARDS / f"{name}.py").is_fi
 
 
 def _served_apps() -> list[str]:
-    """The apps `python -m orchestration dashboards` serves (as cli.py picks them)."""
-    return sorted(
-        path.stem
-        for path in support.DASHBOARDS.glob("*.py")
-        if path.stem != "index" and "marimo.App(" in path.read_text(encoding="utf-8")
-    )
+    """The apps `python -m orchestration dashboards` serves."""
+    return [path.stem for path in dashboard_apps()]
 
 
 @pytest.fixture(scope="session")
