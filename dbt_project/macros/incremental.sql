@@ -1,19 +1,28 @@
-{#- Incremental facts (fact_orders, fact_order_items, fact_payments, fact_reviews).
+{#- Incremental builds on batches: a nightly run costs what its delta costs, not the history.
 
-    Every raw row carries the id of the batch (file load) it came from; ids only grow, and
-    staging keeps the latest version of each key. A fact row records in last_batch_id the
-    newest batch that contributed to it, so the newest batch already processed is
-    max(last_batch_id) of the fact. On an incremental run a fact recomputes, from the full
-    staging views, every order touched by a newer batch (a new or changed order, item,
-    payment, review or customer row) and merges the result on its unique key: new orders are
-    inserted, status changes and late items, payments or reviews update the affected rows.
+    Every raw row carries the id of the batch (file load) it came from; ids only grow. Each
+    incremental model keeps in a batch column (batch_id in staging, last_batch_id elsewhere)
+    the newest batch behind each row, so the newest batch it has already processed is the
+    column's max (its watermark). An incremental run then:
+
+    - staging: takes the raw rows of newer batches only (the raw tables are partitioned by
+      batch, so older partitions are not read), keeps the latest version of each key among
+      them and merges it on the key: a newer version replaces the older one;
+    - order-level models (intermediate and facts): recompute every order touched by a newer
+      batch (a new or changed order, item, payment, review or customer row) and merge on the
+      unique key;
+    - marts: recompute whole days or months touched by a changed order and replace them
+      (delete+insert on the day or month), so a group that no longer qualifies disappears.
+
+    Global rules (segments and RFM scores relative to the as-of date, cohort retention) are
+    rebuilt in full from the incremental tables below them.
 
     Not covered (use a full refresh): a loaded file replaced by a changed copy that drops
     rows (the loader replaces its batch), since rows that disappear leave no newer batch. -#}
 
 {# The newest batch already processed into this model; -1 when it is empty. #}
-{% macro processed_batch_watermark() -%}
-    (select coalesce(max(last_batch_id), -1) from {{ this }})
+{% macro processed_batch_watermark(column='last_batch_id') -%}
+    (select coalesce(max({{ column }}), -1) from {{ this }})
 {%- endmacro %}
 
 {# order_ids touched by a batch newer than the watermark. The models calling it declare
@@ -41,4 +50,19 @@
     inner join {{ ref('stg_olist__orders') }} as customer_orders
         on changed_customers.customer_id = customer_orders.customer_id
     where changed_customers.batch_id > {{ processed_batch_watermark() }}
+{%- endmacro %}
+
+{# order_ids of int_orders_enriched newer than this model's watermark: every change to an
+   order (its row, customer, items, payments, reviews) raises its last_batch_id there. #}
+{% macro enriched_orders_changed() -%}
+    select changed.order_id
+    from {{ ref('int_orders_enriched') }} as changed
+    where changed.last_batch_id > {{ processed_batch_watermark() }}
+{%- endmacro %}
+
+{# Purchase months holding an order of fact_orders changed since this model's watermark. #}
+{% macro order_months_changed() -%}
+    select distinct cast({{ dbt.date_trunc('month', 'changed.order_date') }} as date)
+    from {{ ref('fact_orders') }} as changed
+    where changed.last_batch_id > {{ processed_batch_watermark() }}
 {%- endmacro %}

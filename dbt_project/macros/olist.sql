@@ -11,7 +11,9 @@
     cast({{ expression }} as numeric({{ precision }}, 2))
 {%- endmacro %}
 
-{# Latest version of each key: files are snapshots or deltas, the last batch wins.
+{# Latest version of each key: files are snapshots or deltas, the last batch wins. In an
+   incremental staging model, among the batches newer than the table only; the merge on the
+   key then replaces older versions (macros/incremental.sql).
    The filter is written `<= 1` (the same rows as `= 1`, ranks start at 1) on purpose: a
    planner without statistics on a window result estimates `= 1` at a handful of rows and
    then joins the versioned views with nested loops (minutes at 20,000 orders instead of
@@ -26,6 +28,10 @@
                 order by {{ order_by }}
             ) as _version_rank
         from {{ relation }} as src
+        {%- if is_incremental() %}
+        -- only batches newer than the table's (raw partitions of older batches are pruned)
+        where src._batch_id > {{ processed_batch_watermark('batch_id') }}
+        {%- endif %}
     ) as versions
     where _version_rank <= 1
 {%- endmacro %}

@@ -1,4 +1,4 @@
-"""Incremental facts equal a full refresh: after each of three nightly deltas, the tables an
+"""Incremental models equal a full refresh: after each of three nightly deltas, the tables an
 incremental ``dbt build`` leaves behind are exactly (row for row, as multisets) the tables a
 ``dbt run --full-refresh`` builds from the same raw data.
 
@@ -72,10 +72,12 @@ def pipeline(own_database, tmp_path_factory):
 
 
 def compared_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:
-    """Every table dbt builds in core and marts, except the snapshots (they stamp run times)."""
+    """Every table dbt builds in staging, intermediate, core and marts, except the snapshots
+    (they stamp run times)."""
     return conn.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_schema in ('core', 'marts') and table_type = 'BASE TABLE' "
+        "where table_schema in ('staging', 'intermediate', 'core', 'marts') "
+        "and table_type = 'BASE TABLE' "
         "and table_name not like '%%snapshot%%' order by 1, 2"
     ).fetchall()
 
@@ -115,6 +117,7 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
     tables = compared_tables(conn)
     names = {name for _, name in tables}
     assert set(INCREMENTAL_FACTS) <= names and "mart_customer_analytics" in names
+    assert {"stg_olist__orders", "int_orders_enriched", "mart_seller_performance"} <= names
     for day, folder in enumerate(sorted(folders), start=1):
         before = row_versions(conn)
         (watermark,) = conn.execute("select max(last_batch_id) from core.fact_orders").fetchone()

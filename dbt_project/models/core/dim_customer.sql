@@ -6,27 +6,17 @@ people as (
     select * from {{ ref('int_customers_unified') }}
 ),
 
-orders as (
-    select * from {{ ref('int_orders_enriched') }}
-),
-
 as_of as (
     {{ as_of_date_query() }}
 ),
 
 history as (
     select
-        customer_unique_id,
-        sum(case when is_counted then 1 else 0 end) as counted_orders,
-        count(*) as attempted_orders,
-        {{ money('sum(case when is_counted then order_value else 0 end)') }} as lifetime_spend,
-        min(case when is_counted then purchased_at end) as first_counted_order_at,
-        max(case when is_counted then purchased_at end) as last_counted_order_at,
-        min(purchased_at) as first_attempt_at,
-        max(purchased_at) as last_attempt_at,
-        avg(cast(review_score as numeric(6, 2))) as avg_review_score
-    from orders
-    group by customer_unique_id
+        summarised.*,
+        cast(summarised.review_score_sum as numeric(18, 2))
+        / nullif(summarised.reviewed_orders, 0)
+            as avg_review_score
+    from {{ ref('int_customer_orders_summarised') }} as summarised
 ),
 
 customers as (

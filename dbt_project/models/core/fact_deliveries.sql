@@ -1,11 +1,41 @@
 {#- One row per delivered order (status delivered with a customer delivery time) with the
     delivery rules of fact_orders and the lane it travelled: the state of the seller of its
     first item (an order with several sellers counts once, on its first seller's lane) to
-    the customer's state at the time of the order. -#}
+    the customer's state at the time of the order. Incremental: the orders of fact_orders
+    changed since the newest batch here are delivered again and merged; one that is no longer
+    delivered is deleted first (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_id',
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id'], 'unique': True}],
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }} where order_id in (
+            select changed.order_id from {{ ref('fact_orders') }} as changed
+            where not changed.is_delivered
+                and changed.last_batch_id > {{ processed_batch_watermark() }}
+        )
+        {% endif %}"
+    ]
+) }}
+-- depends_on: {{ ref('stg_olist__sellers') }}
 with
 
 orders as (
     select * from {{ ref('fact_orders') }}
+    {% if is_incremental() -%}
+    where
+        last_batch_id > {{ processed_batch_watermark() }}
+        or order_id in (
+            select moved.order_id
+            from {{ ref('fact_order_items') }} as moved
+            inner join {{ ref('stg_olist__sellers') }} as sellers
+                on moved.seller_id = sellers.seller_id
+            where sellers.batch_id > {{ processed_batch_watermark() }}
+        )
+    {%- endif %}
 ),
 
 first_items as (
@@ -14,6 +44,9 @@ first_items as (
         items.seller_id,
         row_number() over (partition by items.order_id order by items.order_item_id) as item_rank
     from {{ ref('fact_order_items') }} as items
+    {% if is_incremental() -%}
+    where items.order_id in (select orders.order_id from orders)
+    {%- endif %}
 ),
 
 order_sellers as (
@@ -21,6 +54,9 @@ order_sellers as (
         items.order_id,
         count(distinct items.seller_id) as sellers
     from {{ ref('fact_order_items') }} as items
+    {% if is_incremental() -%}
+    where items.order_id in (select orders.order_id from orders)
+    {%- endif %}
     group by items.order_id
 ),
 
@@ -45,7 +81,8 @@ select
     orders.days_to_ship,
     coalesce(sellers.seller_state, 'unknown') as seller_state,
     coalesce(orders.customer_state, 'unknown') as customer_state,
-    cast(coalesce(order_sellers.sellers, 0) as {{ dbt.type_int() }}) as sellers
+    cast(coalesce(order_sellers.sellers, 0) as {{ dbt.type_int() }}) as sellers,
+    orders.last_batch_id
 from orders
 left join first_items
     on orders.order_id = first_items.order_id and first_items.item_rank = 1

@@ -4,13 +4,13 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key=['order_id', 'order_item_id'],
-    on_schema_change='fail'
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['order_id', 'order_item_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
--- depends_on: {{ ref('stg_olist__orders') }}
--- depends_on: {{ ref('stg_olist__order_items') }}
--- depends_on: {{ ref('stg_olist__order_payments') }}
--- depends_on: {{ ref('stg_olist__order_reviews') }}
--- depends_on: {{ ref('stg_olist__customers') }}
+-- depends_on: {{ ref('int_orders_enriched') }}
 with
 
 items as (
@@ -36,5 +36,5 @@ select
     items.last_batch_id
 from items
 {% if is_incremental() %}
-where items.order_id in ({{ orders_changed_since_watermark() }})
+where items.order_id in ({{ enriched_orders_changed() }})
 {% endif %}

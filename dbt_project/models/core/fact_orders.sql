@@ -4,13 +4,9 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='order_id',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id'], 'unique': True}, {'columns': ['last_batch_id']}]
 ) }}
--- depends_on: {{ ref('stg_olist__orders') }}
--- depends_on: {{ ref('stg_olist__order_items') }}
--- depends_on: {{ ref('stg_olist__order_payments') }}
--- depends_on: {{ ref('stg_olist__order_reviews') }}
--- depends_on: {{ ref('stg_olist__customers') }}
 with
 
 orders as (
@@ -46,5 +42,5 @@ select
     orders.last_batch_id
 from orders
 {% if is_incremental() %}
-where orders.order_id in ({{ orders_changed_since_watermark() }})
+where orders.order_id in ({{ enriched_orders_changed() }})
 {% endif %}

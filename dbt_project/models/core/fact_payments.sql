@@ -4,12 +4,9 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key=['order_id', 'payment_sequential'],
-    on_schema_change='fail'
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id', 'payment_sequential'], 'unique': True}]
 ) }}
--- depends_on: {{ ref('stg_olist__orders') }}
--- depends_on: {{ ref('stg_olist__order_items') }}
--- depends_on: {{ ref('stg_olist__order_reviews') }}
--- depends_on: {{ ref('stg_olist__customers') }}
 with
 
 payments as (
@@ -34,5 +31,5 @@ select
 from payments
 inner join orders on payments.order_id = orders.order_id
 {% if is_incremental() %}
-where payments.order_id in ({{ orders_changed_since_watermark() }})
+where payments.order_id in ({{ enriched_orders_changed() }})
 {% endif %}

@@ -5,13 +5,9 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key=['review_id', 'order_id'],
-    on_schema_change='fail'
+    on_schema_change='fail',
+    indexes=[{'columns': ['review_id', 'order_id'], 'unique': True}]
 ) }}
--- depends_on: {{ ref('stg_olist__orders') }}
--- depends_on: {{ ref('stg_olist__order_items') }}
--- depends_on: {{ ref('stg_olist__order_payments') }}
--- depends_on: {{ ref('stg_olist__order_reviews') }}
--- depends_on: {{ ref('stg_olist__customers') }}
 with
 
 reviews as (
@@ -40,5 +36,5 @@ select
 from reviews
 inner join orders on reviews.order_id = orders.order_id
 {% if is_incremental() %}
-where reviews.order_id in ({{ orders_changed_since_watermark() }})
+where reviews.order_id in ({{ enriched_orders_changed() }})
 {% endif %}

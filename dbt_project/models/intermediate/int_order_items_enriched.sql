@@ -1,6 +1,14 @@
 {#- Every order item with the item-level rules of BUSINESS_RULES.md applied once: item value
     (price + freight), seller revenue (price) and late shipment (carrier pick-up after the
-    item's shipping limit). Order attributes come from int_orders_enriched. -#}
+    item's shipping limit). Order attributes come from int_orders_enriched. Incremental: the
+    items of orders enriched again are merged (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key=['order_id', 'order_item_id'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id', 'order_item_id'], 'unique': True}]
+) }}
 with
 
 items as (
@@ -9,6 +17,9 @@ items as (
 
 orders as (
     select * from {{ ref('int_orders_enriched') }}
+    {% if is_incremental() -%}
+    where last_batch_id > {{ processed_batch_watermark() }}
+    {%- endif %}
 )
 
 select

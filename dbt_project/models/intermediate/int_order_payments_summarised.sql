@@ -1,3 +1,12 @@
+{#- One row per order with payments. Incremental: orders with a payment in a newer batch are
+    summed again (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_id',
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id'], 'unique': True}]
+) }}
 select
     order_id,
     count(*) as payments,
@@ -5,4 +14,11 @@ select
     max(payment_installments) as max_installments,
     max(batch_id) as last_batch_id
 from {{ ref('stg_olist__order_payments') }}
+{% if is_incremental() -%}
+where order_id in (
+    select changed.order_id
+    from {{ ref('stg_olist__order_payments') }} as changed
+    where changed.batch_id > {{ processed_batch_watermark() }}
+)
+{% endif -%}
 group by order_id

@@ -1,4 +1,12 @@
-{#- The review that counts for each order (ranked in int_order_reviews_ranked). -#}
+{#- The review that counts for each order (ranked in int_order_reviews_ranked). Incremental:
+    orders whose reviews were ranked again are merged (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_id',
+    on_schema_change='fail',
+    indexes=[{'columns': ['order_id'], 'unique': True}]
+) }}
 select
     order_id,
     review_id,
@@ -8,4 +16,8 @@ select
     order_reviews,
     order_reviews_last_batch_id as last_batch_id
 from {{ ref('int_order_reviews_ranked') }}
-where is_latest
+where
+    is_latest
+    {% if is_incremental() -%}
+    and order_reviews_last_batch_id > {{ processed_batch_watermark() }}
+    {%- endif %}

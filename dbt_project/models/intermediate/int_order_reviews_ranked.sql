@@ -1,9 +1,25 @@
 {#- Every review, ranked within its order: the latest (by answer timestamp, then creation
-    date) is the one that counts (BUSINESS_RULES.md, Products, sellers, reviews). -#}
+    date) is the one that counts (BUSINESS_RULES.md, Products, sellers, reviews).
+    Incremental: every review of an order with a review in a newer batch is ranked again
+    (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key=['review_id', 'order_id'],
+    on_schema_change='fail',
+    indexes=[{'columns': ['review_id', 'order_id'], 'unique': True}, {'columns': ['order_id']}]
+) }}
 with
 
 reviews as (
     select * from {{ ref('stg_olist__order_reviews') }}
+    {% if is_incremental() -%}
+    where order_id in (
+        select changed.order_id
+        from {{ ref('stg_olist__order_reviews') }} as changed
+        where changed.batch_id > {{ processed_batch_watermark('order_reviews_last_batch_id') }}
+    )
+    {%- endif %}
 ),
 
 ranked as (

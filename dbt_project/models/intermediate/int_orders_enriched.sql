@@ -1,11 +1,30 @@
 {#- The order-level business rules of BUSINESS_RULES.md, written once: counted order, order
     value (GMV), delivered, delivery days, on time, days late, days to ship, the review that
     counts. last_batch_id is the newest batch that contributed to the order (its own row,
-    customer, items, payments or reviews): the incremental facts key on it. -#}
+    customer, items, payments or reviews): the incremental models downstream key on it.
+    Incremental: the orders touched by a newer batch are enriched again and merged
+    (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='order_id',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['order_id'], 'unique': True},
+        {'columns': ['last_batch_id']},
+        {'columns': ['customer_unique_id']}
+    ]
+) }}
+-- depends_on: {{ ref('stg_olist__order_items') }}
+-- depends_on: {{ ref('stg_olist__order_payments') }}
+-- depends_on: {{ ref('stg_olist__order_reviews') }}
 with
 
 orders as (
     select * from {{ ref('stg_olist__orders') }}
+    {% if is_incremental() -%}
+    where order_id in ({{ orders_changed_since_watermark() }})
+    {%- endif %}
 ),
 
 customers as (

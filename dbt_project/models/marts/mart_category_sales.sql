@@ -1,6 +1,16 @@
 {#- Sales of counted orders per category shown to users (English, else Portuguese, else
     'unknown': dim_product) and purchase month: GMV (price + freight), items, orders and the
-    average item price. -#}
+    average item price. Incremental: the purchase months with an order changed since the
+    newest batch here, or an item of a product that changed, are computed again and replace
+    their rows (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_month',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('fact_orders') }}
+-- depends_on: {{ ref('stg_olist__products') }}
 with
 
 items as (
@@ -18,10 +28,23 @@ categorised as (
         items.order_id,
         items.price,
         items.freight_value,
-        items.item_value
+        items.item_value,
+        items.last_batch_id
     from items
     left join products on items.product_id = products.product_id
-    where items.is_counted
+    where
+        items.is_counted
+        {% if is_incremental() -%}
+        and cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
+            {{ order_months_changed() }}
+            union
+            select distinct cast({{ dbt.date_trunc('month', 'recategorised.order_date') }} as date)
+            from {{ ref('fact_order_items') }} as recategorised
+            inner join {{ ref('stg_olist__products') }} as changed_products
+                on recategorised.product_id = changed_products.product_id
+            where changed_products.batch_id > {{ processed_batch_watermark() }}
+        )
+        {%- endif %}
 )
 
 select
@@ -32,6 +55,7 @@ select
     {{ money('sum(categorised.freight_value)') }} as freight_value,
     cast(count(*) as bigint) as items,
     cast(count(distinct categorised.order_id) as bigint) as orders,
-    {{ money('avg(categorised.price)', 12) }} as avg_price
+    {{ money('avg(categorised.price)', 12) }} as avg_price,
+    cast(max(categorised.last_batch_id) as bigint) as last_batch_id
 from categorised
 group by categorised.category, categorised.order_month

@@ -3,7 +3,18 @@
     on-time rate of the delivered orders, late shipments (carrier pick-up after the item's
     shipping limit) and the average days from purchase to carrier pick-up. Each rate and
     average comes with the counts it is made of (reviewed orders and their score sum, orders
-    on time among the delivered), so that months roll up exactly: a sum of counts, divided. -#}
+    on time among the delivered), so that months roll up exactly: a sum of counts, divided.
+    Incremental: the purchase months with an order changed since the newest batch here, or
+    an item of a seller who changed, are computed again and replace their rows
+    (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_month',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('fact_orders') }}
+-- depends_on: {{ ref('stg_olist__sellers') }}
 with
 
 items as (
@@ -15,7 +26,19 @@ items as (
         items.freight_value,
         items.is_late_shipment
     from {{ ref('fact_order_items') }} as items
-    where items.is_counted
+    where
+        items.is_counted
+        {% if is_incremental() -%}
+        and cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
+            {{ order_months_changed() }}
+            union
+            select distinct cast({{ dbt.date_trunc('month', 'moved.order_date') }} as date)
+            from {{ ref('fact_order_items') }} as moved
+            inner join {{ ref('stg_olist__sellers') }} as sellers
+                on moved.seller_id = sellers.seller_id
+            where sellers.batch_id > {{ processed_batch_watermark() }}
+        )
+        {%- endif %}
 ),
 
 orders as (
@@ -61,7 +84,8 @@ order_totals as (
             as on_time_orders,
         avg(case when orders.is_delivered then case when orders.is_on_time then 1.0 else 0.0 end end)
             as on_time_rate,
-        avg(orders.days_to_ship) as avg_days_to_ship
+        avg(orders.days_to_ship) as avg_days_to_ship,
+        max(orders.last_batch_id) as last_batch_id
     from seller_orders
     inner join orders on seller_orders.order_id = orders.order_id
     group by seller_orders.seller_id, seller_orders.order_month
@@ -83,7 +107,8 @@ select
     cast(order_totals.on_time_orders as bigint) as on_time_orders,
     cast(order_totals.on_time_rate as numeric(6, 4)) as on_time_rate,
     cast(item_totals.late_shipments as bigint) as late_shipments,
-    cast(order_totals.avg_days_to_ship as numeric(8, 2)) as avg_days_to_ship
+    cast(order_totals.avg_days_to_ship as numeric(8, 2)) as avg_days_to_ship,
+    cast(order_totals.last_batch_id as bigint) as last_batch_id
 from item_totals
 inner join order_totals
     on item_totals.seller_id = order_totals.seller_id

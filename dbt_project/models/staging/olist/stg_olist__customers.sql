@@ -1,3 +1,11 @@
+{{ config(
+    unique_key='customer_id',
+    indexes=[
+        {'columns': ['customer_id'], 'unique': True},
+        {'columns': ['customer_unique_id']},
+        {'columns': ['batch_id']}
+    ]
+) }}
 with
 
 source as (

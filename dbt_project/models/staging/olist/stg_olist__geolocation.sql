@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 {#- No key in the source: every point is kept; dim_geolocation reduces them per prefix. -#}
 with
 

@@ -1,3 +1,10 @@
+{{ config(
+    unique_key=['order_id', 'order_item_id'],
+    indexes=[
+        {'columns': ['order_id', 'order_item_id'], 'unique': True},
+        {'columns': ['batch_id']}
+    ]
+) }}
 with
 
 source as (

@@ -1,3 +1,10 @@
+{{ config(
+    unique_key=['order_id', 'payment_sequential'],
+    indexes=[
+        {'columns': ['order_id', 'payment_sequential'], 'unique': True},
+        {'columns': ['batch_id']}
+    ]
+) }}
 with
 
 source as (

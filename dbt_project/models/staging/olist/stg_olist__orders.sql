@@ -1,3 +1,11 @@
+{{ config(
+    unique_key='order_id',
+    indexes=[
+        {'columns': ['order_id'], 'unique': True},
+        {'columns': ['customer_id']},
+        {'columns': ['batch_id']}
+    ]
+) }}
 with
 
 source as (

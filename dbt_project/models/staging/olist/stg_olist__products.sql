@@ -1,3 +1,9 @@
+{{ config(
+    unique_key='product_id',
+    indexes=[
+        {'columns': ['product_id'], 'unique': True}
+    ]
+) }}
 with
 
 source as (

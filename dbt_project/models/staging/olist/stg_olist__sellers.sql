@@ -1,3 +1,9 @@
+{{ config(
+    unique_key='seller_id',
+    indexes=[
+        {'columns': ['seller_id'], 'unique': True}
+    ]
+) }}
 with
 
 source as (
