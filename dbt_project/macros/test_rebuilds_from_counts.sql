@@ -5,6 +5,11 @@
 {% test rebuilds_from_counts(model, column_name, numerator, denominator, decimals, part, whole) %}
 with
 
+checked as (
+    -- a CTE rather than an alias: the model may be a scoped subquery (macros/test_scope.sql)
+    select * from {{ model }}
+),
+
 compared as (
     select
         checked.*,
@@ -12,7 +17,7 @@ compared as (
         round(cast({{ numerator }} as numeric) / nullif({{ denominator }}, 0), {{ decimals }})
             as rebuilt_value,
         {{ part }} > {{ whole }} as part_exceeds_whole
-    from {{ model }} as checked
+    from checked
 )
 
 select *

@@ -1,5 +1,6 @@
 """dbt models as Dagster assets; dbt tests become asset checks on them."""
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,8 +12,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.database import connect
 from orchestration.project import dbt_project
 from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 from orchestration.transient import retry_transient
 
 OWNER = "team:analytics-engineering"
@@ -37,6 +40,52 @@ class OlistTranslator(DagsterDbtTranslator):
 translator = OlistTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+# One row per dbt build: the newest loaded batch it saw and whether every test passed. The
+# next build tests only rows of batches newer than the last build whose tests all passed
+# (dbt_project/macros/test_scope.sql), so a failing test keeps failing until it is fixed.
+BUILDS_DDL = """
+create table if not exists ops.dbt_builds (
+    run_id text primary key,
+    full_refresh boolean not null,
+    tests_since_batch bigint,
+    loaded_through_batch bigint,
+    tests_passed boolean not null,
+    finished_at timestamp with time zone not null default now()
+)
+"""
+TESTS_SINCE = "OLIST_TESTS_SINCE_BATCH"
+
+
+def test_scope(settings: Settings, full_refresh: bool) -> tuple[int | None, int | None]:
+    """(tests_since_batch, loaded_through_batch) for a build starting now.
+
+    tests_since_batch is None (test everything) on a full refresh and before the first build
+    whose tests all passed; a mark newer than any loaded batch (a recreated warehouse) is
+    ignored too.
+    """
+    with connect("loader", settings, autocommit=True) as conn:
+        conn.execute(BUILDS_DDL)
+        loaded, since = conn.execute(
+            "select (select max(batch_id) from ops.loads where status = 'loaded'), "
+            "(select max(loaded_through_batch) from ops.dbt_builds where tests_passed)"
+        ).fetchone()
+    if full_refresh or since is None or loaded is None or since > loaded:
+        return None, loaded
+    return since, loaded
+
+
+def record_build(
+    settings: Settings, run_id: str, full_refresh: bool, scope: tuple[int | None, int | None]
+) -> None:
+    with connect("loader", settings, autocommit=True) as conn:
+        conn.execute(
+            "insert into ops.dbt_builds (run_id, full_refresh, tests_since_batch, "
+            "loaded_through_batch, tests_passed) values (%s, %s, %s, %s, true) "
+            "on conflict (run_id) do update set tests_passed = true, finished_at = now()",
+            (run_id, full_refresh, *scope),
+        )
+
+
 class DbtBuildConfig(dg.Config):
     """Run configuration of the dbt step (set it in the launchpad, or run the full_refresh job)."""
 
@@ -57,13 +106,48 @@ def olist_dbt_models(
     Incremental facts process only new batches; ``full_refresh`` rebuilds them from scratch.
     dbt unit tests are left out, as dbt advises for production builds: they test the SQL on
     fixed inputs, not the data, so ``make test`` runs them (``dbt test -s test_type:unit``)
-    and a nightly run need not pay for them again. A warehouse that restarts mid-build makes
-    dbt fail with connection errors: the step is retried with backoff (dbt build is
-    idempotent). A failing model or test fails at once.
+    and a nightly run need not pay for them again. Tests read only the rows of batches newer
+    than the last build whose tests all passed (ops.dbt_builds); a full refresh tests
+    everything. A warehouse that restarts mid-build makes dbt fail with connection errors:
+    the step is retried with backoff (dbt build is idempotent). A failing model or test fails
+    at once.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
     with retry_transient(context):
-        warehouse.ready()
-        yield from dbt.cli(args, context=context).stream()
+        settings = warehouse.ready()
+        scope = test_scope(settings, config.full_refresh)
+        since = scope[0]
+        context.log.info(
+            "dbt tests read every row"
+            if since is None
+            else f"dbt tests read the rows of batches newer than {since}"
+        )
+        with _environment({TESTS_SINCE: None if since is None else str(since)}):
+            yield from dbt.cli(args, context=context).stream()
+        # reached only when dbt exited 0: every model built and every error-level test passed
+        record_build(settings, context.run.run_id, config.full_refresh, scope)
+
+
+class _environment:
+    """Set (or, with None, unset) environment variables for a block; dbt's process inherits
+    them."""
+
+    def __init__(self, values: dict[str, str | None]) -> None:
+        self.values, self.saved = values, {}
+
+    def __enter__(self) -> None:
+        for name, value in self.values.items():
+            self.saved[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

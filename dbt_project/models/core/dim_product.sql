@@ -21,7 +21,8 @@ select
     products.product_weight_g,
     products.product_length_cm,
     products.product_height_cm,
-    products.product_width_cm
+    products.product_width_cm,
+    products.batch_id
 from products
 left join translations
     on products.product_category_name = translations.product_category_name

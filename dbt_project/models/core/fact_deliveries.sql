@@ -82,7 +82,9 @@ select
     coalesce(sellers.seller_state, 'unknown') as seller_state,
     coalesce(orders.customer_state, 'unknown') as customer_state,
     cast(coalesce(order_sellers.sellers, 0) as {{ dbt.type_int() }}) as sellers,
-    orders.last_batch_id
+    -- the newest batch behind the row: the order's, or its seller's when newer
+    greatest(orders.last_batch_id, coalesce(sellers.batch_id, orders.last_batch_id))
+        as last_batch_id
 from orders
 left join first_items
     on orders.order_id = first_items.order_id and first_items.item_rank = 1

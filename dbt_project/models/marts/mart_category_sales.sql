@@ -29,7 +29,8 @@ categorised as (
         items.price,
         items.freight_value,
         items.item_value,
-        items.last_batch_id
+        greatest(items.last_batch_id, coalesce(products.batch_id, items.last_batch_id))
+            as last_batch_id
     from items
     left join products on items.product_id = products.product_id
     where

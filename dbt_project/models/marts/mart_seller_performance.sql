@@ -108,7 +108,10 @@ select
     cast(order_totals.on_time_rate as numeric(6, 4)) as on_time_rate,
     cast(item_totals.late_shipments as bigint) as late_shipments,
     cast(order_totals.avg_days_to_ship as numeric(8, 2)) as avg_days_to_ship,
-    cast(order_totals.last_batch_id as bigint) as last_batch_id
+    cast(
+        greatest(order_totals.last_batch_id, coalesce(sellers.batch_id, order_totals.last_batch_id))
+        as bigint
+    ) as last_batch_id
 from item_totals
 inner join order_totals
     on item_totals.seller_id = order_totals.seller_id

@@ -1,0 +1,43 @@
+{#- Tests scoped to what a build wrote.
+
+    An incremental build rewrites only the rows of newer batches, so its tests need to read
+    only those: the orchestrator sets OLIST_TESTS_SINCE_BATCH, the newest batch the last
+    build whose tests all passed had seen (orchestration/assets/dbt.py). Every generic test
+    then reads its model through this override of dbt's get_where_subquery: the rows whose
+    batch column (last_batch_id, else batch_id) is newer. A model without a batch column (it
+    is rebuilt in full) is tested in full, and so is everything when it is not set (a full
+    refresh, the first build, `make dbt`). Relationship tests scope their child side only: a
+    new row must still find its parent anywhere. An environment variable read only when the
+    tests run, not a --vars value: dbt parses the whole project again whenever --vars
+    change. -#}
+
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- do conditions.append(where) -%}
+    {%- endif -%}
+    {%- set column = tested_batch_column(relation) -%}
+    {%- if column -%}
+        {%- set since = env_var('OLIST_TESTS_SINCE_BATCH') | int -%}
+        {%- do conditions.append(adapter.quote(column) ~ ' > ' ~ since) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The batch column tests scope on, or none: when the tests run, OLIST_TESTS_SINCE_BATCH is
+   set and the relation has last_batch_id or batch_id. #}
+{% macro tested_batch_column(relation) -%}
+    {%- if not execute or env_var('OLIST_TESTS_SINCE_BATCH', '') == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- for candidate in ['last_batch_id', 'batch_id'] if candidate in names -%}
+        {{ return(candidate) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
