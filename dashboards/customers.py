@@ -130,18 +130,17 @@ def _():
 
 @app.cell
 def _(reporter_url):
-    # One hash aggregate gives the filter choices (a few hundred rows); distinct aggregates
-    # would sort the whole mart twice.
+    # The filter choices from the rolled-up mart (a few thousand rows, whatever the scale).
     _choices = load(
         """
         select customer_state, segment, max(as_of_date) as as_of_date
-        from marts.mart_customer_analytics
+        from marts.mart_customer_segments
         group by customer_state, segment
         """,
         None,
         reporter_url,
     )
-    stop_if_no_data(_choices.empty, "marts.mart_customer_analytics")
+    stop_if_no_data(_choices.empty, "marts.mart_customer_segments")
     states = sorted(_choices["customer_state"].dropna().unique())
     segments = in_segment_order(pd.DataFrame({"segment": _choices["segment"].dropna().unique()}))[
         "segment"
@@ -200,11 +199,11 @@ def _(filter_text, filters, reporter_url):
         """
         select
             segment,
-            count(*) as customers,
-            count(*) filter (where counted_orders > 0) as buying_customers,
+            cast(sum(customers) as bigint) as customers,
+            cast(sum(buying_customers) as bigint) as buying_customers,
             coalesce(sum(counted_orders), 0) as counted_orders,
-            coalesce(sum(lifetime_spend), 0) as spend
-        from marts.mart_customer_analytics
+            coalesce(sum(spend), 0) as spend
+        from marts.mart_customer_segments
         where (cast(%(state)s as text) is null or customer_state = %(state)s)
             and (cast(%(segment)s as text) is null or segment = %(segment)s)
         group by segment
@@ -367,9 +366,9 @@ def _(filter_text, filters, reporter_url):
             recency_score,
             frequency_score,
             monetary_score,
-            count(*) as customers,
-            coalesce(sum(lifetime_spend), 0) as spend
-        from marts.mart_customer_analytics
+            cast(sum(customers) as bigint) as customers,
+            coalesce(sum(spend), 0) as spend
+        from marts.mart_customer_segments
         where recency_score is not null
             and (cast(%(state)s as text) is null or customer_state = %(state)s)
             and (cast(%(segment)s as text) is null or segment = %(segment)s)

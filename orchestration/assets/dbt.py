@@ -1,7 +1,11 @@
 """dbt models as Dagster assets; dbt tests become asset checks on them."""
 
+import dataclasses
+import hashlib
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -50,39 +54,75 @@ create table if not exists ops.dbt_builds (
     tests_since_batch bigint,
     loaded_through_batch bigint,
     tests_passed boolean not null,
+    tests_fingerprint text,
     finished_at timestamp with time zone not null default now()
 )
 """
 TESTS_SINCE = "OLIST_TESTS_SINCE_BATCH"
 
 
-def test_scope(settings: Settings, full_refresh: bool) -> tuple[int | None, int | None]:
-    """(tests_since_batch, loaded_through_batch) for a build starting now.
+def tests_fingerprint(manifest_path: Path) -> str:
+    """A digest of every dbt test's definition (its id, file checksum and arguments): a new or
+    changed test has not seen the old rows yet, so the first build with it tests everything."""
+    manifest = json.loads(manifest_path.read_text())
+    digest = hashlib.sha256()
+    for unique_id, node in sorted(manifest["nodes"].items()):
+        if node["resource_type"] == "test":
+            definition = [unique_id, node["checksum"], node.get("test_metadata"), node["config"]]
+            digest.update(json.dumps(definition, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
-    tests_since_batch is None (test everything) on a full refresh and before the first build
-    whose tests all passed; a mark newer than any loaded batch (a recreated warehouse) is
-    ignored too.
+
+@dataclasses.dataclass(frozen=True)
+class TestScope:
+    """What a build's tests read: rows of batches above ``since_batch``, or all (None)."""
+
+    since_batch: int | None
+    loaded_through_batch: int | None
+    fingerprint: str
+
+
+def test_scope(settings: Settings, full_refresh: bool, fingerprint: str) -> TestScope:
+    """The scope of the tests of a build starting now: the rows of batches newer than the last
+    build whose tests all passed, with the same tests.
+
+    Everything is tested on a full refresh, before the first clean build, when a test was
+    added or changed since, and when the mark is newer than any loaded batch (a recreated
+    warehouse).
     """
     with connect("loader", settings, autocommit=True) as conn:
         conn.execute(BUILDS_DDL)
-        loaded, since = conn.execute(
-            "select (select max(batch_id) from ops.loads where status = 'loaded'), "
-            "(select max(loaded_through_batch) from ops.dbt_builds where tests_passed)"
+        conn.execute("alter table ops.dbt_builds add column if not exists tests_fingerprint text")
+        (loaded,) = conn.execute(
+            "select max(batch_id) from ops.loads where status = 'loaded'"
         ).fetchone()
-    if full_refresh or since is None or loaded is None or since > loaded:
-        return None, loaded
-    return since, loaded
+        last = conn.execute(
+            "select loaded_through_batch, tests_fingerprint from ops.dbt_builds "
+            "where tests_passed order by finished_at desc limit 1"
+        ).fetchone()
+    since = None
+    if last and not full_refresh and loaded is not None:
+        mark, same_tests = last[0], last[1] == fingerprint
+        if same_tests and mark is not None and mark <= loaded:
+            since = mark
+    return TestScope(since, loaded, fingerprint)
 
 
-def record_build(
-    settings: Settings, run_id: str, full_refresh: bool, scope: tuple[int | None, int | None]
-) -> None:
+def record_build(settings: Settings, run_id: str, full_refresh: bool, scope: TestScope) -> None:
+    """Record a build whose models all built and whose error-level tests all passed."""
     with connect("loader", settings, autocommit=True) as conn:
         conn.execute(
             "insert into ops.dbt_builds (run_id, full_refresh, tests_since_batch, "
-            "loaded_through_batch, tests_passed) values (%s, %s, %s, %s, true) "
+            "loaded_through_batch, tests_passed, tests_fingerprint) "
+            "values (%s, %s, %s, %s, true, %s) "
             "on conflict (run_id) do update set tests_passed = true, finished_at = now()",
-            (run_id, full_refresh, *scope),
+            (
+                run_id,
+                full_refresh,
+                scope.since_batch,
+                scope.loaded_through_batch,
+                scope.fingerprint,
+            ),
         )
 
 
@@ -107,18 +147,20 @@ def olist_dbt_models(
     dbt unit tests are left out, as dbt advises for production builds: they test the SQL on
     fixed inputs, not the data, so ``make test`` runs them (``dbt test -s test_type:unit``)
     and a nightly run need not pay for them again. Tests read only the rows of batches newer
-    than the last build whose tests all passed (ops.dbt_builds); a full refresh tests
-    everything. A warehouse that restarts mid-build makes dbt fail with connection errors:
-    the step is retried with backoff (dbt build is idempotent). A failing model or test fails
-    at once.
+    than the last build whose tests all passed (ops.dbt_builds); a full refresh, or a new or
+    changed test, tests everything. A warehouse that restarts mid-build makes dbt fail with
+    connection errors: the step is retried with backoff (dbt build is idempotent). A failing
+    model or test fails at once.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
     with retry_transient(context):
         settings = warehouse.ready()
-        scope = test_scope(settings, config.full_refresh)
-        since = scope[0]
+        scope = test_scope(
+            settings, config.full_refresh, tests_fingerprint(dbt_project.manifest_path)
+        )
+        since = scope.since_batch
         context.log.info(
             "dbt tests read every row"
             if since is None

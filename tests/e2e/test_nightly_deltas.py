@@ -43,7 +43,7 @@ def nightly(own_database, tmp_path_factory):
     second = run()
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     with psycopg.connect(url, autocommit=True) as conn:
-        yield conn, folders, second.stdout
+        yield conn, folders, second.stdout, env
 
 
 def latest_delta_orders(folders: list[Path]) -> dict[str, dict[str, str]]:
@@ -56,7 +56,7 @@ def latest_delta_orders(folders: list[Path]) -> dict[str, dict[str, str]]:
 
 
 def test_only_the_delta_files_are_loaded_by_the_second_run(nightly):
-    conn, folders, _ = nightly
+    conn, folders, _, _ = nightly
     loaded = conn.execute(
         "select source_file from ops.loads where status = 'loaded' order by batch_id"
     ).fetchall()
@@ -77,7 +77,7 @@ def test_only_the_delta_files_are_loaded_by_the_second_run(nightly):
 
 
 def test_status_changes_in_deltas_reach_the_facts(nightly):
-    conn, folders, _ = nightly
+    conn, folders, _, _ = nightly
     with (Path(__file__).resolve().parents[2] / "data/sample/olist_orders_dataset.csv").open(
         encoding="utf-8", newline=""
     ) as handle:
@@ -104,10 +104,70 @@ def test_status_changes_in_deltas_reach_the_facts(nightly):
 
 
 def test_mart_matches_the_facts_after_deltas(nightly):
-    conn, _, stdout = nightly
+    conn, _, stdout, _ = nightly
     (mart_gmv,) = conn.execute("select sum(gmv) from marts.mart_executive_dashboard").fetchone()
     (fact_gmv,) = conn.execute(
         "select sum(order_value) from core.fact_orders where is_counted"
     ).fetchone()
     assert mart_gmv == fact_gmv > Decimal(0)
     assert ", 0 failed" in stdout
+
+
+def test_the_nightly_build_tests_only_the_new_batches(nightly):
+    """The first build tested every row; the nightly one only rows of batches newer than what
+    the first had seen (ops.dbt_builds). Scoped that way, a defect in a new row still fails
+    its test, and a defect in an old row is not read again."""
+    conn, _, _, env = nightly
+    builds = conn.execute(
+        "select tests_since_batch, loaded_through_batch, tests_passed from ops.dbt_builds "
+        "order by finished_at"
+    ).fetchall()
+    assert len(builds) == 2 and all(passed for *_, passed in builds)
+    (first_since, first_loaded, _), (second_since, second_loaded, _) = builds
+    assert first_since is None and second_since == first_loaded < second_loaded
+
+    old, new = conn.execute(
+        "select (select min(order_id) from core.fact_orders where last_batch_id <= %(b)s), "
+        "(select min(order_id) from core.fact_orders where last_batch_id > %(b)s)",
+        {"b": first_loaded},
+    ).fetchone()
+    saved = dict(
+        conn.execute(
+            "select order_id, customer_unique_id from core.fact_orders where order_id = any(%s)",
+            ([old, new],),
+        ).fetchall()
+    )
+
+    def not_null_test(*, since: int) -> int:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "orchestration",
+                "dbt",
+                "test",
+                "--select",
+                "fact_orders,test_name:not_null",
+            ],
+            env={**env, "OLIST_TESTS_SINCE_BATCH": str(since)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return done.returncode
+
+    try:
+        conn.execute(
+            "update core.fact_orders set customer_unique_id = null where order_id = %s", (old,)
+        )
+        assert not_null_test(since=first_loaded) == 0  # the old row is not read again
+        conn.execute(
+            "update core.fact_orders set customer_unique_id = null where order_id = %s", (new,)
+        )
+        assert not_null_test(since=first_loaded) != 0  # the new one is
+    finally:
+        for order_id, person in saved.items():
+            conn.execute(
+                "update core.fact_orders set customer_unique_id = %s where order_id = %s",
+                (person, order_id),
+            )

@@ -1,13 +1,20 @@
 {#- Sales of counted orders per category shown to users (English, else Portuguese, else
     'unknown': dim_product) and purchase month: GMV (price + freight), items, orders and the
-    average item price. Incremental: the purchase months with an order changed since the
-    newest batch here, or an item of a product that changed, are computed again and replace
-    their rows (macros/incremental.sql). -#}
+    average item price. Incremental: the category-months reached by a changed order, and every
+    month with an item of a changed product, are deleted, computed again and written back
+    (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='order_month',
-    on_schema_change='fail'
+    unique_key=['category', 'order_month'],
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }}
+        where (category, order_month) in ({{ category_months_changed() }})
+            or order_month in ({{ product_months_changed() }})
+        {% endif %}"
+    ]
 ) }}
 -- depends_on: {{ ref('fact_orders') }}
 -- depends_on: {{ ref('stg_olist__products') }}
@@ -36,14 +43,13 @@ categorised as (
     where
         items.is_counted
         {% if is_incremental() -%}
-        and cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
-            {{ order_months_changed() }}
-            union
-            select distinct cast({{ dbt.date_trunc('month', 'recategorised.order_date') }} as date)
-            from {{ ref('fact_order_items') }} as recategorised
-            inner join {{ ref('stg_olist__products') }} as changed_products
-                on recategorised.product_id = changed_products.product_id
-            where changed_products.batch_id > {{ processed_batch_watermark() }}
+        and (
+            (
+                coalesce(products.category, 'unknown'),
+                cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)
+            ) in ({{ category_months_changed() }})
+            or cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)
+            in ({{ product_months_changed() }})
         )
         {%- endif %}
 )

@@ -2,31 +2,27 @@
     the grain column: 'customer_state' (one row per customer state and month, seller_state
     'ALL') and 'lane' (one row per seller state, customer state and month). Averages are
     given with the counts they are made of, so rows can be rolled up exactly. Incremental:
-    the purchase months with an order changed since the newest batch here, or a delivery
-    by a seller who moved, are computed again and replace their rows (macros/incremental.sql). -#}
+    the month and customer-state groups (both grains) reached by a changed order or delivery
+    are deleted, computed again and written back (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='order_month',
-    on_schema_change='fail'
+    unique_key=['order_month', 'customer_state'],
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }}
+        where (order_month, customer_state) in ({{ delivery_states_changed() }})
+        {% endif %}"
+    ]
 ) }}
 -- depends_on: {{ ref('fact_orders') }}
--- depends_on: {{ ref('fact_order_items') }}
--- depends_on: {{ ref('stg_olist__sellers') }}
 with
 
 deliveries as (
     select * from {{ ref('fact_deliveries') }}
     {% if is_incremental() -%}
-    where order_month in (
-        {{ order_months_changed() }}
-        union
-        select distinct cast({{ dbt.date_trunc('month', 'moved.order_date') }} as date)
-        from {{ ref('fact_order_items') }} as moved
-        inner join {{ ref('stg_olist__sellers') }} as sellers
-            on moved.seller_id = sellers.seller_id
-        where sellers.batch_id > {{ processed_batch_watermark() }}
-    )
+    where (order_month, customer_state) in ({{ delivery_states_changed() }})
     {%- endif %}
 ),
 

@@ -4,14 +4,19 @@
     shipping limit) and the average days from purchase to carrier pick-up. Each rate and
     average comes with the counts it is made of (reviewed orders and their score sum, orders
     on time among the delivered), so that months roll up exactly: a sum of counts, divided.
-    Incremental: the purchase months with an order changed since the newest batch here, or
-    an item of a seller who changed, are computed again and replace their rows
-    (macros/incremental.sql). -#}
+    Incremental: the seller-months reached by a changed order or seller are deleted,
+    computed again and written back (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='order_month',
-    on_schema_change='fail'
+    unique_key=['seller_id', 'order_month'],
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }}
+        where (seller_id, order_month) in ({{ seller_months_changed() }})
+        {% endif %}"
+    ]
 ) }}
 -- depends_on: {{ ref('fact_orders') }}
 -- depends_on: {{ ref('stg_olist__sellers') }}
@@ -29,14 +34,8 @@ items as (
     where
         items.is_counted
         {% if is_incremental() -%}
-        and cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
-            {{ order_months_changed() }}
-            union
-            select distinct cast({{ dbt.date_trunc('month', 'moved.order_date') }} as date)
-            from {{ ref('fact_order_items') }} as moved
-            inner join {{ ref('stg_olist__sellers') }} as sellers
-                on moved.seller_id = sellers.seller_id
-            where sellers.batch_id > {{ processed_batch_watermark() }}
+        and (items.seller_id, cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)) in (
+            {{ seller_months_changed() }}
         )
         {%- endif %}
 ),
