@@ -11,9 +11,10 @@
     - order-level models (intermediate and facts): recompute every order touched by a newer
       batch (a new or changed order, item, payment, review or customer row) and merge on the
       unique key;
-    - marts: recompute the groups (seller and month, category and month, month and state, day)
-      a changed order, seller or product reaches and replace them, so a group that no longer
-      qualifies disappears.
+    - mart_seller_performance: recompute the seller-months a changed order or seller reaches
+      and replace them, so a group that no longer qualifies disappears. The coarser marts
+      (per day, per category and month, per state and month) are rebuilt: a night's status
+      changes reach orders of every month, so nearly all their groups would be recomputed.
 
     Global rules (segments and RFM scores relative to the as-of date, cohort retention) are
     rebuilt in full from the incremental tables below them.
@@ -61,8 +62,9 @@
     where changed.last_batch_id > {{ processed_batch_watermark() }}
 {%- endmacro %}
 
-{#- Marts replace the groups a change reaches. A pre-hook deletes them first (so a group that
-    no longer qualifies disappears), the model recomputes them and delete+insert writes them.
+{#- mart_seller_performance replaces the groups a change reaches. A pre-hook deletes them first
+    (so a group that no longer qualifies disappears), the model recomputes them and
+    delete+insert writes them.
     Deleting rows can lower the watermark the model then reads: it then recomputes more
     groups than needed, never fewer, and delete+insert keeps each group once. -#}
 
@@ -85,39 +87,3 @@
     where sellers.batch_id > {{ processed_batch_watermark() }}
 {%- endmacro %}
 
-{# (category, order_month) groups of mart_category_sales touched since its watermark by
-   changed orders. #}
-{% macro category_months_changed() -%}
-    select
-        coalesce(products.category, 'unknown') as category,
-        cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month
-    from {{ ref('fact_order_items') }} as items
-    inner join {{ ref('fact_orders') }} as changed on items.order_id = changed.order_id
-    left join {{ ref('dim_product') }} as products on items.product_id = products.product_id
-    where changed.last_batch_id > {{ processed_batch_watermark() }}
-{%- endmacro %}
-
-{# Months of items of a product whose row changed since the watermark: its category may have
-   changed, and the old category is not known any more, so those months are recomputed whole. #}
-{% macro product_months_changed() -%}
-    select distinct cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month
-    from {{ ref('fact_order_items') }} as items
-    inner join {{ ref('stg_olist__products') }} as products
-        on items.product_id = products.product_id
-    where products.batch_id > {{ processed_batch_watermark() }}
-{%- endmacro %}
-
-{# (order_month, customer_state) groups of mart_delivery_performance touched since its
-   watermark: changed deliveries (a delivered order, or one whose seller moved) and changed
-   orders (one that is no longer delivered leaves its group). #}
-{% macro delivery_states_changed() -%}
-    select deliveries.order_month, deliveries.customer_state
-    from {{ ref('fact_deliveries') }} as deliveries
-    where deliveries.last_batch_id > {{ processed_batch_watermark() }}
-    union
-    select
-        cast({{ dbt.date_trunc('month', 'changed.order_date') }} as date) as order_month,
-        coalesce(changed.customer_state, 'unknown') as customer_state
-    from {{ ref('fact_orders') }} as changed
-    where changed.last_batch_id > {{ processed_batch_watermark() }}
-{%- endmacro %}

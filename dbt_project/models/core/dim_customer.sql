@@ -33,7 +33,9 @@ customers as (
         history.first_counted_order_at,
         history.last_counted_order_at,
         history.avg_review_score,
-        as_of.as_of_date
+        as_of.as_of_date,
+        greatest(people.last_batch_id, coalesce(history.last_batch_id, people.last_batch_id))
+            as last_batch_id
     from people
     left join history on people.customer_unique_id = history.customer_unique_id
     cross join as_of
@@ -94,6 +96,7 @@ select
     segmented.last_counted_order_at,
     segmented.avg_review_score,
     segmented.as_of_date,
+    segmented.last_batch_id,
     segmented.segment,
     segmented.recency_days,
     cast(scored.recency_score as {{ dbt.type_int() }}) as recency_score,

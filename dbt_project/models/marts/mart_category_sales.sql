@@ -1,23 +1,6 @@
 {#- Sales of counted orders per category shown to users (English, else Portuguese, else
     'unknown': dim_product) and purchase month: GMV (price + freight), items, orders and the
-    average item price. Incremental: the category-months reached by a changed order, and every
-    month with an item of a changed product, are deleted, computed again and written back
-    (macros/incremental.sql). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['category', 'order_month'],
-    on_schema_change='fail',
-    pre_hook=[
-        "{% if is_incremental() %}
-        delete from {{ this }}
-        where (category, order_month) in ({{ category_months_changed() }})
-            or order_month in ({{ product_months_changed() }})
-        {% endif %}"
-    ]
-) }}
--- depends_on: {{ ref('fact_orders') }}
--- depends_on: {{ ref('stg_olist__products') }}
+    average item price. -#}
 with
 
 items as (
@@ -35,23 +18,10 @@ categorised as (
         items.order_id,
         items.price,
         items.freight_value,
-        items.item_value,
-        greatest(items.last_batch_id, coalesce(products.batch_id, items.last_batch_id))
-            as last_batch_id
+        items.item_value
     from items
     left join products on items.product_id = products.product_id
-    where
-        items.is_counted
-        {% if is_incremental() -%}
-        and (
-            (
-                coalesce(products.category, 'unknown'),
-                cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)
-            ) in ({{ category_months_changed() }})
-            or cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)
-            in ({{ product_months_changed() }})
-        )
-        {%- endif %}
+    where items.is_counted
 )
 
 select
@@ -62,7 +32,6 @@ select
     {{ money('sum(categorised.freight_value)') }} as freight_value,
     cast(count(*) as bigint) as items,
     cast(count(distinct categorised.order_id) as bigint) as orders,
-    {{ money('avg(categorised.price)', 12) }} as avg_price,
-    cast(max(categorised.last_batch_id) as bigint) as last_batch_id
+    {{ money('avg(categorised.price)', 12) }} as avg_price
 from categorised
 group by categorised.category, categorised.order_month

@@ -22,5 +22,6 @@ select
     customers.last_order_at,
     cast({{ dbt.date_trunc('month', 'customers.first_counted_order_at') }} as date) as cohort_month,
     cast(customers.avg_review_score as numeric(4, 2)) as avg_review_score,
-    customers.as_of_date
+    customers.as_of_date,
+    customers.last_batch_id
 from customers

@@ -1,29 +1,11 @@
 {#- Delivery performance of delivered orders by purchase month, at two grains told apart by
     the grain column: 'customer_state' (one row per customer state and month, seller_state
     'ALL') and 'lane' (one row per seller state, customer state and month). Averages are
-    given with the counts they are made of, so rows can be rolled up exactly. Incremental:
-    the month and customer-state groups (both grains) reached by a changed order or delivery
-    are deleted, computed again and written back (macros/incremental.sql). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['order_month', 'customer_state'],
-    on_schema_change='fail',
-    pre_hook=[
-        "{% if is_incremental() %}
-        delete from {{ this }}
-        where (order_month, customer_state) in ({{ delivery_states_changed() }})
-        {% endif %}"
-    ]
-) }}
--- depends_on: {{ ref('fact_orders') }}
+    given with the counts they are made of, so rows can be rolled up exactly. -#}
 with
 
 deliveries as (
     select * from {{ ref('fact_deliveries') }}
-    {% if is_incremental() -%}
-    where (order_month, customer_state) in ({{ delivery_states_changed() }})
-    {%- endif %}
 ),
 
 lanes as (
@@ -35,8 +17,7 @@ lanes as (
         count(*) as delivered_orders,
         sum(case when deliveries.is_on_time then 1 else 0 end) as on_time_orders,
         sum(deliveries.delivery_days) as total_delivery_days,
-        sum(deliveries.days_late) as total_days_late,
-        max(deliveries.last_batch_id) as last_batch_id
+        sum(deliveries.days_late) as total_days_late
     from deliveries
     group by deliveries.order_month, deliveries.customer_state, deliveries.seller_state
 ),
@@ -50,8 +31,7 @@ states as (
         count(*) as delivered_orders,
         sum(case when deliveries.is_on_time then 1 else 0 end) as on_time_orders,
         sum(deliveries.delivery_days) as total_delivery_days,
-        sum(deliveries.days_late) as total_days_late,
-        max(deliveries.last_batch_id) as last_batch_id
+        sum(deliveries.days_late) as total_days_late
     from deliveries
     group by deliveries.order_month, deliveries.customer_state
 ),
@@ -81,6 +61,5 @@ select
     cast(
         cast(both_grains.total_days_late as numeric(18, 6)) / both_grains.delivered_orders
         as numeric(8, 2)
-    ) as avg_days_late,
-    cast(both_grains.last_batch_id as bigint) as last_batch_id
+    ) as avg_days_late
 from both_grains

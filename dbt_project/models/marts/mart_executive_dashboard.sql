@@ -1,43 +1,18 @@
 {#- One row per purchase day: the executive KPIs of BUSINESS_RULES.md. The on-time rate and the
     average review score come with the counts they are made of (orders on time among the
     delivered, reviewed orders and their score sum), so that days roll up exactly: a sum of
-    counts, divided. Incremental: the days with an order changed since the newest batch here,
-    and the days whose count of new customers moved (a person's first counted order can move
-    when an earlier order is canceled), are computed again and replace their rows
-    (macros/incremental.sql). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_date',
-    on_schema_change='fail'
-) }}
+    counts, divided. -#}
 with
+
+orders as (
+    select * from {{ ref('fact_orders') }}
+),
 
 first_orders as (
     select cast(first_counted_order_at as date) as order_date, count(*) as new_customers
     from {{ ref('dim_customer') }}
     where first_counted_order_at is not null
     group by cast(first_counted_order_at as date)
-),
-
-{% if is_incremental() -%}
-changed_days as (
-    select changed.order_date
-    from {{ ref('fact_orders') }} as changed
-    where changed.last_batch_id > {{ processed_batch_watermark() }}
-    union
-    select coalesce(first_orders.order_date, kept.order_date) as order_date
-    from first_orders
-    full outer join {{ this }} as kept on first_orders.order_date = kept.order_date
-    where coalesce(first_orders.new_customers, 0) <> coalesce(kept.new_customers, 0)
-),
-
-{% endif -%}
-orders as (
-    select * from {{ ref('fact_orders') }}
-    {% if is_incremental() -%}
-    where order_date in (select changed_days.order_date from changed_days)
-    {%- endif %}
 ),
 
 daily as (
@@ -58,8 +33,7 @@ daily as (
         sum(case when is_delivered and is_on_time then 1 else 0 end) as on_time_orders,
         avg(case when is_delivered then case when is_on_time then 1.0 else 0.0 end end)
             as on_time_rate,
-        avg(case when is_delivered then delivery_days end) as avg_delivery_days,
-        max(last_batch_id) as last_batch_id
+        avg(case when is_delivered then delivery_days end) as avg_delivery_days
     from orders
     group by order_date
 )
@@ -81,7 +55,6 @@ select
     cast(daily.delivered_orders as bigint) as delivered_orders,
     cast(daily.on_time_orders as bigint) as on_time_orders,
     cast(daily.on_time_rate as numeric(6, 4)) as on_time_rate,
-    cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days,
-    cast(daily.last_batch_id as bigint) as last_batch_id
+    cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days
 from daily
 left join first_orders on daily.order_date = first_orders.order_date
