@@ -20,21 +20,32 @@ DASHBOARD_PORT = 2718
 
 
 def _dagster_env(settings: Settings) -> None:
-    """Point Dagster at the project's instance (``DAGSTER_HOME``), writing its dagster.yaml the
-    first time: pipeline runs never overlap.
+    """Point Dagster at the project's instance (``DAGSTER_HOME``) and write its dagster.yaml
+    (the project owns that file): pipeline runs never overlap.
 
-    Runs, events and schedules stay in SQLite files there. Keeping them in the embedded
-    PostgreSQL was measured (it saves the per-event connection SQLite opens) and given up: a
-    restart of the warehouse server then fails the run that is logging to it, where the
-    warehouse's own retries would have carried it through.
+    Runs, events and schedules stay in SQLite files there; events go through
+    ``orchestration.instance.LocalEventLogStorage``, which skips SQLite's flush to disk per
+    event. Keeping them in the embedded PostgreSQL was measured (it saves the per-event
+    connection SQLite opens) and given up: a restart of the warehouse server then fails the
+    run that is logging to it, where the warehouse's own retries would have carried it
+    through.
     """
     import yaml
 
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = {
+        "run_queue": {"max_concurrent_runs": 1},
+        "telemetry": {"enabled": False},
+        "event_log_storage": {
+            "module": "orchestration.instance",
+            "class": "LocalEventLogStorage",
+            "config": {"base_dir": str(settings.dagster_home / "history" / "runs")},
+        },
+    }
+    text = yaml.safe_dump(config, sort_keys=False)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        config = {"run_queue": {"max_concurrent_runs": 1}, "telemetry": {"enabled": False}}
-        dagster_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
+    if not dagster_yaml.exists() or dagster_yaml.read_text() != text:
+        dagster_yaml.write_text(text)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
