@@ -11,7 +11,7 @@ from orchestration.settings import Settings
 
 
 @dg.op
-def say_hello(context: dg.OpExecutionContext) -> int:
+def say_hello(context) -> int:
     context.log.info("hello")
     return 1
 
