@@ -8,12 +8,15 @@ import dagster as dg
 import psycopg
 import pytest
 
+from orchestration.checks.quality import rows_valid, unique_key_in_batch
 from orchestration.checks.watermarks import Scope, advance, scope_for
+from orchestration.contracts import CONTRACTS_BY_TABLE
 from orchestration.database import connect
 from orchestration.schedules import FULL_REFRESH_CONFIG, asks_for_full_refresh
 
 pytestmark = pytest.mark.integration
 
+ORDERS = CONTRACTS_BY_TABLE["olist_orders"]
 _counter = itertools.count()
 
 
@@ -63,6 +66,22 @@ def test_a_redelivered_source_sends_the_check_back_to_the_whole_table(warehouse,
         assert redelivered.label == f"whole table ({source} re-delivered after batch {passed})"
         assert advance(conn, check, redelivered, newest, "v1")
         assert scope_for(conn, check, "v1", sources=[source]).after == newest
+
+
+def test_scoped_raw_checks_read_only_the_batches_in_scope(warehouse, admin):
+    (batch, rows) = admin.execute(
+        "select batch_id, rows_loaded from ops.loads where source_table = 'olist_orders' "
+        "and status = 'loaded' order by batch_id desc limit 1"
+    ).fetchone()
+    for check in (rows_valid, unique_key_in_batch):
+        everything = check(admin, ORDERS, warehouse)
+        newest = check(admin, ORDERS, warehouse, Scope(batch - 1))
+        nothing = check(admin, ORDERS, warehouse, Scope(batch))
+        assert newest.details["checked_rows"] == rows
+        assert newest.details["scope"] == f"batches > {batch - 1}"
+        assert everything.details["checked_rows"] >= rows
+        assert (newest.through, nothing.through) == (batch, None)
+        assert nothing.details["checked_rows"] == 0 and nothing.failing == 0
 
 
 def test_the_loader_moves_watermarks_and_nothing_more(warehouse):
