@@ -40,7 +40,7 @@ class Scope:
     """The rows a check looks at: those of batches above ``after``, or all (``after`` None)."""
 
     after: int | None = None
-    reason: str = "no batch column"
+    reason: str = "all batches"
 
     @property
     def whole(self) -> bool:
