@@ -23,6 +23,19 @@ from orchestration.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 SCHEMAS = ("raw", "staging", "intermediate", "core", "marts", "ops")
+
+# Per-check watermarks (orchestration/checks/watermarks.py): the highest batch a check has passed.
+WATERMARKS_DDL = """
+create table if not exists ops.check_watermarks (
+    asset_key text not null,
+    check_name text not null,
+    checked_through_batch bigint not null,
+    definition text not null,
+    checked_at timestamp with time zone not null default now(),
+    run_id text,
+    primary key (asset_key, check_name)
+)
+"""
 EMBEDDED_OS_USER = "embedded_postgres"
 
 
@@ -222,7 +235,9 @@ def bootstrap(settings: Settings) -> None:
     """Create schemas and the loader / transformer / reporter roles with least privilege.
 
     loader writes ``raw`` and ``ops``; transformer reads ``raw`` and owns the dbt schemas;
-    reporter reads ``marts`` and the quality views in ``ops`` and can write nothing.
+    reporter reads ``marts`` and the quality views in ``ops`` and can write nothing. The checks'
+    watermarks (``ops.check_watermarks``) belong to the owner: the loader, as which the checks
+    run, may read, add and move them.
     """
     _ensure_database(settings)
     loader, transformer, reporter = (
@@ -260,7 +275,11 @@ def bootstrap(settings: Settings) -> None:
                 conn.execute(
                     sql.SQL("alter schema {} owner to {}").format(sql.Identifier(schema), owner)
                 )
+            # the checks' watermarks belong to the owner; the checks (as the loader) may read,
+            # add and move them, and nothing more
+            conn.execute(WATERMARKS_DDL)
             statements = [
+                "grant select, insert, update on ops.check_watermarks to {loader}",
                 # the transformer reads what the loader lands
                 "grant usage on schema raw, ops to {transformer}",
                 "grant select on all tables in schema raw, ops to {transformer}",

@@ -15,9 +15,25 @@ build_everything = dg.define_asset_job(
 )
 
 FULL_REFRESH_CONFIG = {"ops": {"olist_dbt_models": {"config": {"full_refresh": True}}}}
+FULL_REFRESH_JOB = "full_refresh"
+
+
+def asks_for_full_refresh(job_name: str | None, run_config: dict | None) -> bool:
+    """True for a run of the full_refresh job, or one whose run config sets what
+    ``FULL_REFRESH_CONFIG`` sets (``make run`` with ``--full-refresh``, the launchpad)."""
+    if job_name == FULL_REFRESH_JOB:
+        return True
+    value: object = run_config or {}
+    expected: object = FULL_REFRESH_CONFIG
+    while isinstance(expected, dict):  # down the one path that FULL_REFRESH_CONFIG spells out
+        (name,) = expected
+        expected = expected[name]
+        value = value.get(name) if isinstance(value, dict) else None
+    return value == expected
+
 
 full_refresh = dg.define_asset_job(
-    "full_refresh",
+    FULL_REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     config=FULL_REFRESH_CONFIG,
     description=(

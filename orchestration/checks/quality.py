@@ -3,6 +3,12 @@
 Each check explains itself: its metadata names the column or file, the failing count, up to ten
 examples, and the rule it enforces. ERROR checks on raw assets are blocking, so a broken extract
 stops what is downstream of it in the same run; WARN checks annotate and let the run go on.
+
+Row-level checks look only at rows of batches they have not passed yet (their watermark, see
+``watermarks.py``) and say so in their metadata (``scope``, ``checked_rows``); checks about a
+whole source (schema drift of the landing files, volume against the ledger's history,
+freshness of the newest purchase) and the payments reconciliation (a share of all orders) look
+at everything, as before, and say that too.
 """
 
 import statistics
@@ -14,6 +20,15 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from orchestration.checks.watermarks import (
+    WHOLE,
+    Passed,
+    Scope,
+    fingerprint,
+    full_refresh_requested,
+    keep,
+    scope_for,
+)
 from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import ContractError, check_header, read_header, source_files
 from orchestration.resources import WarehouseResource
@@ -32,6 +47,7 @@ class Finding:
     failing: int
     examples: list[str]
     details: dict
+    through: int | None = None  # the highest batch looked at (None: none, or not by batch)
 
 
 def _result(
@@ -63,57 +79,81 @@ def _rows(conn: psycopg.Connection, query: sql.Composable, params=None) -> list[
     return conn.execute(query, params).fetchall()
 
 
-def _active_batches(conn: psycopg.Connection, table: str) -> list[int]:
-    return [
-        row[0]
-        for row in conn.execute(
-            "select batch_id from ops.loads where source_table = %s and status = 'loaded'",
-            (table,),
-        )
-    ]
+def _batches(
+    conn: psycopg.Connection, contract: SourceContract, scope: Scope
+) -> tuple[list[int], int, int]:
+    """The loaded batches of a source in scope, with the rows read and loaded in them.
+
+    The ledger commits with its batch, and batches of one source get their ids in the order
+    they commit (under the source's lock): a batch that commits after this read has a higher
+    id than any returned, so the watermark never passes over it.
+    """
+    rows = conn.execute(
+        "select batch_id, rows_read, rows_loaded from ops.loads where source_table = %s "
+        "and status = 'loaded' and batch_id > %s order by batch_id",
+        (contract.table, -1 if scope.whole else scope.after),
+    ).fetchall()
+    return (
+        [row[0] for row in rows],
+        sum(row[1] or 0 for row in rows),
+        sum(row[2] or 0 for row in rows),
+    )
 
 
 # --- raw checks (one set per source contract) ------------------------------------------------
 
 
-def rows_valid(conn: psycopg.Connection, contract: SourceContract, settings: Settings) -> Finding:
-    """Rejected rows of the batches in use: the loader quarantined them, nothing was lost."""
+def rows_valid(
+    conn: psycopg.Connection, contract: SourceContract, settings: Settings, scope: Scope = WHOLE
+) -> Finding:
+    """Rejected rows of the batches in scope: the loader quarantined them, nothing was lost."""
+    batches, read, loaded = _batches(conn, contract, scope)
     rows = _rows(
         conn,
         sql.SQL(
-            "select _source_file || ':' || coalesce(_line_number::text, '?') || ' ' || reason "
-            "from {} where _batch_id = any(%s) order by _batch_id, _line_number"
+            "select _source_file || ':' || coalesce(_line_number::text, '?') || ' ' || reason, "
+            "count(*) over () from {} where _batch_id = any(%s) "
+            "order by _batch_id, _line_number limit %s"
         ).format(sql.Identifier("raw", contract.rejected_table)),
-        (_active_batches(conn, contract.table),),
+        (batches, EXAMPLES),
     )
-    read, loaded = conn.execute(
-        "select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0) from ops.loads "
-        "where source_table = %s and status = 'loaded'",
-        (contract.table,),
-    ).fetchone()
     validity = float(loaded) / float(read) if read else 1.0
     return Finding(
-        len(rows),
-        [r[0] for r in rows[:EXAMPLES]],
-        {"row_validity": round(validity, 6), "rows_read": int(read)},
+        rows[0][1] if rows else 0,
+        [r[0] for r in rows],
+        {
+            "row_validity": round(validity, 6),
+            "rows_read": int(read),
+            **scope.metadata(read, max(batches, default=None)),
+        },
+        max(batches, default=None),
     )
 
 
 def unique_key_in_batch(
-    conn: psycopg.Connection, contract: SourceContract, settings: Settings
+    conn: psycopg.Connection, contract: SourceContract, settings: Settings, scope: Scope = WHOLE
 ) -> Finding:
-    """One extract must not hold two rows for the same key: which one is right is unknowable."""
+    """One extract must not hold two rows for the same key: which one is right is unknowable.
+
+    Only the partitions of the batches in scope are read (the raw table is partitioned by
+    batch)."""
+    batches, _, loaded = _batches(conn, contract, scope)
     key = sql.SQL(", ").join(sql.Identifier(c) for c in contract.primary_key)
     label = sql.SQL(" || '/' || ").join(sql.Identifier(c) for c in contract.primary_key)
     rows = _rows(
         conn,
         sql.SQL(
             "select _source_file || ' ' || {label} || ' x' || count(*) from {table} "
+            "where _batch_id = any(%s) "
             "group by _batch_id, _source_file, {key} having count(*) > 1 "
             "order by _batch_id limit 1000"
         ).format(label=label, key=key, table=sql.Identifier("raw", contract.table)),
+        (batches,),
     )
-    return Finding(len(rows), [r[0] for r in rows[:EXAMPLES]], {})
+    through = max(batches, default=None)
+    return Finding(
+        len(rows), [r[0] for r in rows[:EXAMPLES]], scope.metadata(loaded, through), through
+    )
 
 
 def schema_drift(conn: psycopg.Connection, contract: SourceContract, settings: Settings) -> Finding:
@@ -188,9 +228,32 @@ def _is_date(name: str) -> bool:
         return False
 
 
-RawCheck = Callable[[psycopg.Connection, SourceContract, Settings], Finding]
-RAW_CHECKS: list[tuple[str, RawCheck, dg.AssetCheckSeverity, str, str]] = [
-    (
+@dataclass(frozen=True)
+class RawCheck:
+    """One raw check. ``whole`` is None for a check of rows, which looks only at batches it
+    has not passed (its function takes the scope); otherwise it says what the check always
+    looks at, because a check about the whole source would mean something else on a delta."""
+
+    name: str
+    function: Callable[..., Finding]
+    severity: dg.AssetCheckSeverity
+    rule: str
+    column: str
+    whole: str | None = None
+
+    @property
+    def description(self) -> str:
+        reach = (
+            f"Whole source: {self.whole}."
+            if self.whole
+            else "Scoped: only batches this check has not passed yet (ops.check_watermarks); "
+            "a full refresh checks every batch."
+        )
+        return f"[{self.severity.value}] {self.rule}. {reach}"
+
+
+RAW_CHECKS: list[RawCheck] = [
+    RawCheck(
         "rows_valid",
         rows_valid,
         WARN,
@@ -198,28 +261,38 @@ RAW_CHECKS: list[tuple[str, RawCheck, dg.AssetCheckSeverity, str, str]] = [
         "rejected; rejected rows are kept in raw.<table>__rejected)",
         "*",
     ),
-    (
+    RawCheck(
         "unique_key_in_batch",
         unique_key_in_batch,
         ERROR,
         "no key twice in one extract",
         "primary key",
     ),
-    (
+    RawCheck(
         "schema_drift",
         schema_drift,
         ERROR,
         "every landing file has exactly the contract's columns",
         "header",
+        whole="the header of every file in the landing folder",
     ),
-    (
+    RawCheck(
         "volume",
         volume,
         WARN,
         "a daily delta's size is within 1/3 and 3 times the median of the previous ones",
         "rows",
+        whole="the newest daily deltas in the load ledger",
     ),
 ]
+FRESHNESS = RawCheck(
+    "freshness",
+    freshness,
+    WARN,
+    "newest purchase at most two days before the newest landing date",
+    "order_purchase_timestamp",
+    whole="the newest purchase of all orders",
+)
 
 
 def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
@@ -228,38 +301,24 @@ def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
     Each check is its own spec (its own name, severity, description and result in the UI;
     error-level ones blocking); running them together saves a step, a process-level
     start-up and a connection per check, which is most of what a check on a small delta costs.
-    ``can_subset`` lets the UI run any one of them alone.
+    ``can_subset`` lets the UI run any one of them alone. A scoped check that passes moves its
+    watermark once every result is reported.
     """
-    selected = [c for c in RAW_CHECKS if c[0] != "unique_key_in_batch" or contract.primary_key]
+    selected = [c for c in RAW_CHECKS if c.name != "unique_key_in_batch" or contract.primary_key]
     if contract.table == "olist_orders":
-        selected.append(
-            (
-                "freshness",
-                freshness,
-                WARN,
-                "newest purchase at most two days before the newest landing date",
-                "order_purchase_timestamp",
-            )
-        )
+        selected.append(FRESHNESS)
     asset = dg.AssetKey(["raw", contract.table])
-    checks = {
-        dg.AssetCheckKey(asset, name): (
-            function,
-            severity,
-            rule,
-            ", ".join(contract.primary_key) if column == "primary key" else column,
-        )
-        for name, function, severity, rule, column in selected
-    }
+    checks = {dg.AssetCheckKey(asset, c.name): c for c in selected}
+    definitions = {key: fingerprint(c.function, c.rule, contract) for key, c in checks.items()}
     specs = [
         dg.AssetCheckSpec(
             name=key.name,
             asset=asset,
-            description=f"[{severity.value}] {rule}.",
-            blocking=severity == ERROR,
-            metadata={"severity": severity.value},
+            description=c.description,
+            blocking=c.severity == ERROR,
+            metadata={"severity": c.severity.value},
         )
-        for key, (_, severity, rule, _) in checks.items()
+        for key, c in checks.items()
     ]
 
     @dg.multi_asset_check(
@@ -272,13 +331,20 @@ def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckResult]:
         settings = warehouse.settings()
-        results = []
+        full_refresh = full_refresh_requested(context)
+        results, passed = [], []
         with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
-            for key, (function, severity, rule, column) in checks.items():
+            for key, c in checks.items():
                 if key not in context.selected_asset_check_keys:
                     continue
+                scope = None
                 try:
-                    found = function(conn, contract, settings)
+                    if c.whole:
+                        found = c.function(conn, contract, settings)
+                        found.details.setdefault("scope", f"whole source: {c.whole}")
+                    else:
+                        scope = scope_for(conn, key, definitions[key], full_refresh=full_refresh)
+                        found = c.function(conn, contract, settings, scope)
                 except Exception as error:
                     if is_transient(error):
                         raise  # the whole step is retried
@@ -287,8 +353,12 @@ def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
                     conn.rollback()
                     context.log.exception(f"check {key.name} on raw.{contract.table} failed")
                     found = Finding(1, [], {"error": f"{type(error).__name__}: {error}"})
-                results.append(_result(severity, f"{rule} ({RULES})", column, found, key=key))
+                column = ", ".join(contract.primary_key) if c.column == "primary key" else c.column
+                results.append(_result(c.severity, f"{c.rule} ({RULES})", column, found, key=key))
+                if scope is not None and found.failing == 0:
+                    passed.append(Passed(key, scope, found.through, definitions[key]))
         yield from results
+        keep(context, warehouse.url("loader"), passed)
 
     return _checks
 
@@ -296,27 +366,69 @@ def build_raw_checks(contract: SourceContract) -> dg.AssetChecksDefinition:
 # --- checks downstream ------------------------------------------------------------------------
 
 
+ITEMS_HAVE_ORDERS = dg.AssetCheckKey(
+    dg.AssetKey(["staging", "stg_olist__order_items"]), "items_have_orders"
+)
+# the raw sources of the two staging models: a re-delivery can drop an order
+ITEMS_HAVE_ORDERS_SOURCES = ("olist_order_items", "olist_orders")
+
+
+def orphan_items(conn: psycopg.Connection, scope: Scope = WHOLE) -> Finding:
+    """Order items in scope whose order does not exist, in one pass: how many items were
+    looked at, the highest batch among them, the orphans and the first ten of them.
+
+    The items are scoped by batch; the orders they are looked up in are all orders. An order
+    only disappears with a re-delivered file (a replaced batch), after which the check runs on
+    every item again (``ITEMS_HAVE_ORDERS_SOURCES``)."""
+    checked, through, failing, examples = conn.execute(
+        sql.SQL(
+            "select count(*), max(items.batch_id), "
+            "count(*) filter (where orders.order_id is null), "
+            "(array_agg(items.order_id || '/' || items.order_item_id "
+            "order by items.order_id || '/' || items.order_item_id) "
+            "filter (where orders.order_id is null))[1:%s] "
+            "from staging.stg_olist__order_items as items "
+            "left join staging.stg_olist__orders as orders on items.order_id = orders.order_id "
+            "where {}"
+        ).format(scope.condition("batch_id", "items")),
+        (EXAMPLES,),
+    ).fetchone()
+    return Finding(failing, list(examples or []), scope.metadata(checked, through), through)
+
+
 @dg.asset_check(
-    asset=dg.AssetKey(["staging", "stg_olist__order_items"]),
-    name="items_have_orders",
-    description="[ERROR] every order item belongs to an order that exists.",
+    asset=ITEMS_HAVE_ORDERS.asset_key,
+    name=ITEMS_HAVE_ORDERS.name,
+    description=(
+        "[ERROR] every order item belongs to an order that exists. Scoped: only items of "
+        "batches this check has not passed yet, looked up in all orders; every item after a "
+        "re-delivered items or orders file, or in a full refresh."
+    ),
     blocking=True,
     metadata={"severity": "ERROR"},
 )
 def items_have_orders(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
+) -> Iterator[dg.AssetCheckResult]:
+    definition = fingerprint(orphan_items)
     with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
-        rows = conn.execute(
-            "select items.order_id || '/' || items.order_item_id "
-            "from staging.stg_olist__order_items as items "
-            "left join staging.stg_olist__orders as orders on items.order_id = orders.order_id "
-            "where orders.order_id is null order by 1"
-        ).fetchall()
-    found = Finding(len(rows), [r[0] for r in rows[:EXAMPLES]], {})
-    return _result(
+        scope = scope_for(
+            conn,
+            ITEMS_HAVE_ORDERS,
+            definition,
+            full_refresh=full_refresh_requested(context),
+            sources=ITEMS_HAVE_ORDERS_SOURCES,
+        )
+        found = orphan_items(conn, scope)
+    yield _result(
         ERROR, "order items reference an existing order (referential integrity)", "order_id", found
     )
+    if found.failing == 0:
+        keep(
+            context,
+            warehouse.url("loader"),
+            [Passed(ITEMS_HAVE_ORDERS, scope, found.through, definition)],
+        )
 
 
 @dg.asset_check(
@@ -324,7 +436,8 @@ def items_have_orders(
     name="payments_reconcile",
     description=(
         "[WARN] for at least 99% of counted orders with items, payments and order value "
-        "differ by at most R$ 1.00 (BUSINESS_RULES.md, Time and money)."
+        "differ by at most R$ 1.00 (BUSINESS_RULES.md, Time and money). Whole table: the rule "
+        "is a share of all counted orders, which the orders of new batches alone would not give."
     ),
     metadata={"severity": "WARN"},
 )
@@ -332,19 +445,25 @@ def payments_reconcile(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     with retry_transient(context), psycopg.connect(warehouse.url("loader")) as conn:
-        (total,) = conn.execute(
-            "select count(*) from core.fact_orders where is_counted and items > 0"
+        total, failing, examples = conn.execute(
+            "select count(*), count(*) filter (where mismatch), "
+            "(array_agg(order_id || ': paid ' || payment_value || ', value ' || order_value "
+            "order by order_id) filter (where mismatch))[1:%s] "
+            "from (select order_id, payment_value, order_value, "
+            "abs(payment_value - order_value) > 1.00 as mismatch "
+            "from core.fact_orders where is_counted and items > 0) as orders",
+            (EXAMPLES,),
         ).fetchone()
-        rows = conn.execute(
-            "select order_id || ': paid ' || payment_value || ', value ' || order_value "
-            "from core.fact_orders where is_counted and items > 0 "
-            "and abs(payment_value - order_value) > 1.00 order by order_id"
-        ).fetchall()
-    share = 1 - len(rows) / total if total else 1.0
+    share = 1 - failing / total if total else 1.0
     found = Finding(
-        len(rows),
-        [r[0] for r in rows[:EXAMPLES]],
-        {"reconciled_share": round(share, 4), "orders_checked": total},
+        failing,
+        list(examples or []),
+        {
+            "reconciled_share": round(share, 4),
+            "orders_checked": total,
+            "scope": "whole table (a share of all counted orders)",
+            "checked_rows": total,
+        },
     )
     return _result(
         WARN,

@@ -29,12 +29,21 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Suite:
+    """``batch_column`` holds the batch of each row (raw ``_batch_id``, staging ``batch_id``,
+    facts ``last_batch_id``): with it, row-level expectations see only rows of batches the
+    suite has not passed yet (``orchestration/checks/watermarks.py``); without it, the suite
+    sees the whole table. ``sources`` are the raw sources of a table that keeps the latest
+    version of each key (staging): a re-delivery of one of them can bring back an older,
+    unchecked version, so after one the suite sees the whole table again."""
+
     schema: str
     table: str
     key_columns: tuple[str, ...]
     expectations: tuple[Expectation, ...]
     severity: str = ERROR
     description: str = ""
+    batch_column: str | None = None
+    sources: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -53,6 +62,13 @@ A_AFTER_B = "ExpectColumnPairValuesAToBeGreaterThanB"
 ROWS_BETWEEN = "ExpectTableRowCountToBeBetween"
 NOT_MATCH = "ExpectColumnValuesToNotMatchRegex"
 
+# How far an expectation's verdict reaches, which decides what a suite with a batch column
+# validates: a row alone (only rows of new batches), a value across rows (new rows and every row
+# that shares a value with one), or the table (always the whole table, e.g. a row count).
+# Any other expectation type counts as table-level.
+ROW_LEVEL = frozenset({NOT_NULL, IN_SET, BETWEEN, A_AFTER_B, NOT_MATCH})
+ACROSS_ROWS = frozenset({UNIQUE})
+
 SUITES: tuple[Suite, ...] = (
     Suite(
         "raw",
@@ -64,6 +80,7 @@ SUITES: tuple[Suite, ...] = (
             _e(ROWS_BETWEEN, min_value=1),
         ),
         description="Landed orders have a key and a known status.",
+        batch_column="_batch_id",
     ),
     Suite(
         "raw",
@@ -71,6 +88,7 @@ SUITES: tuple[Suite, ...] = (
         ("order_id", "payment_sequential"),
         (_e(IN_SET, column="payment_type", value_set=list(PAYMENT_TYPES)),),
         description="Landed payments have a known payment type.",
+        batch_column="_batch_id",
     ),
     Suite(
         "staging",
@@ -90,6 +108,8 @@ SUITES: tuple[Suite, ...] = (
             ),
         ),
         description="Scores are 1..5 and no e-mail address survives masking (LGPD).",
+        batch_column="batch_id",
+        sources=("olist_order_reviews",),
     ),
     Suite(
         "core",
@@ -103,6 +123,7 @@ SUITES: tuple[Suite, ...] = (
             _e(BETWEEN, column="items", min_value=0),
         ),
         description="Orders are unique, belong to a person and have a non-negative value.",
+        batch_column="last_batch_id",
     ),
     Suite(
         "core",
@@ -133,6 +154,7 @@ SUITES: tuple[Suite, ...] = (
         ),
         severity=WARN,
         description="Lifecycle timestamps in order (the real data has a few exceptions).",
+        batch_column="last_batch_id",
     ),
     Suite(
         "core",
@@ -143,6 +165,7 @@ SUITES: tuple[Suite, ...] = (
             _e(BETWEEN, column="freight_value", min_value=0),
         ),
         description="Prices and freight are not negative.",
+        batch_column="last_batch_id",
     ),
     Suite(
         "core",
