@@ -112,6 +112,8 @@ def restore(settings: Settings, path: Path, target_database: str) -> None:
         )
     bootstrap(target)  # roles and grants on the database; its schemas are still empty
     with psycopg.connect(target.admin_url, autocommit=True) as conn:
+        # the bootstrap's one table (the checks' watermarks): the dump brings the backed-up one
+        conn.execute("drop table if exists ops.check_watermarks")
         for schema in SCHEMAS:
             conn.execute(sql.SQL("drop schema if exists {}").format(sql.Identifier(schema)))
     log.info("restoring %s into %s", path, _redact(target.admin_url))
