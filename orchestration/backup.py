@@ -18,7 +18,14 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from orchestration.database import SCHEMAS, DatabaseError, _redact, bootstrap, create_database
+from orchestration.database import (
+    BOOTSTRAP_TABLES,
+    SCHEMAS,
+    DatabaseError,
+    _redact,
+    bootstrap,
+    create_database,
+)
 from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,14 +85,17 @@ def backup(settings: Settings, path: Path) -> Path:
 
 
 def occupied_schemas(target: Settings) -> dict[str, int]:
-    """Layer schemas of the target database that hold tables, views or sequences, with counts."""
+    """Layer schemas of the target database that hold tables, views or sequences, with counts.
+
+    The tables the bootstrap itself creates (``BOOTSTRAP_TABLES``) do not count."""
     with psycopg.connect(target.admin_url, autocommit=True) as conn:
         rows = conn.execute(
             "select n.nspname, count(*) from pg_class c "
             "join pg_namespace n on n.oid = c.relnamespace "
             "where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm', 'f') "
+            "and (n.nspname || '.' || c.relname) <> all(%s) "
             "group by n.nspname order by n.nspname",
-            (list(SCHEMAS),),
+            (list(SCHEMAS), [f"{schema}.{table}" for schema, table in BOOTSTRAP_TABLES]),
         ).fetchall()
     return dict(rows)
 
@@ -95,8 +105,9 @@ def restore(settings: Settings, path: Path, target_database: str) -> None:
 
     The database is created when missing. It must hold no layer schema with tables. The roles are
     created first (the dump assigns ownership to them), the empty layer schemas the bootstrap left
-    are dropped so the dump recreates them as they were, and the restore runs in one transaction:
-    it either completes or leaves the target as it was.
+    (and the tables it creates, such as the checks' watermarks) are dropped so the dump recreates
+    them as they were, and the restore runs in one transaction: it either completes or leaves
+    the target as it was. A dump made before a bootstrap table existed gets an empty one.
     """
     path = Path(path)
     if not path.is_file():
@@ -112,8 +123,8 @@ def restore(settings: Settings, path: Path, target_database: str) -> None:
         )
     bootstrap(target)  # roles and grants on the database; its schemas are still empty
     with psycopg.connect(target.admin_url, autocommit=True) as conn:
-        # the bootstrap's one table (the checks' watermarks): the dump brings the backed-up one
-        conn.execute("drop table if exists ops.check_watermarks")
+        for schema, table in BOOTSTRAP_TABLES:  # the bootstrap's own, empty: the dump has them
+            conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(schema, table)))
         for schema in SCHEMAS:
             conn.execute(sql.SQL("drop schema if exists {}").format(sql.Identifier(schema)))
     log.info("restoring %s into %s", path, _redact(target.admin_url))

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 SCHEMAS = ("raw", "staging", "intermediate", "core", "marts", "ops")
 
 # Per-check watermarks (orchestration/checks/watermarks.py): the highest batch a check has passed.
+# The only table the bootstrap creates (a restore sets it aside: the dump brings its own).
+BOOTSTRAP_TABLES = (("ops", "check_watermarks"),)
 WATERMARKS_DDL = """
 create table if not exists ops.check_watermarks (
     asset_key text not null,
