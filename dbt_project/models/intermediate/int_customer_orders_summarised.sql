@@ -3,10 +3,7 @@
     Incremental: a person with an order enriched again is summed again and merged
     (macros/incremental.sql), so dim_customer reads one row per person instead of every order. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='customer_unique_id',
-    on_schema_change='fail',
     indexes=[{'columns': ['customer_unique_id'], 'unique': True}]
 ) }}
 with

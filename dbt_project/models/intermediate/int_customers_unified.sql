@@ -2,10 +2,7 @@
     Incremental: a person with a customer or order row in a newer batch is placed again and
     merged (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='customer_unique_id',
-    on_schema_change='fail',
     indexes=[{'columns': ['customer_unique_id'], 'unique': True}]
 ) }}
 with

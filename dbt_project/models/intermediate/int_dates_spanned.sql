@@ -1,6 +1,7 @@
 {#- Every date of the whole years that the facts use (purchase, estimated and actual
     delivery, shipping limits, review answers): the spine of dim_date. Built from a digits
     cross join rather than generate_series, which is PostgreSQL-only. -#}
+{{ config(materialized='table') }}
 with
 
 digits as (

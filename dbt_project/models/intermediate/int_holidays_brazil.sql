@@ -1,6 +1,7 @@
 {#- Brazilian national holidays of every year the calendar spans: the fixed dates plus
     Carnival (Monday and Tuesday, 48 and 47 days before Easter) and Good Friday (2 days
     before), which move with Easter (macros/calendar.sql). -#}
+{{ config(materialized='table') }}
 with
 
 years as (

@@ -3,10 +3,7 @@
     item's shipping limit). Order attributes come from int_orders_enriched. Incremental: the
     items of orders enriched again are merged (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key=['order_id', 'order_item_id'],
-    on_schema_change='fail',
     indexes=[{'columns': ['order_id', 'order_item_id'], 'unique': True}]
 ) }}
 with

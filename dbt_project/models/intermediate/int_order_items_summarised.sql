@@ -1,10 +1,7 @@
 {#- One row per order with items: the order value (GMV) is price + freight of its items.
     Incremental: orders with an item in a newer batch are summed again (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='order_id',
-    on_schema_change='fail',
     indexes=[{'columns': ['order_id'], 'unique': True}]
 ) }}
 select

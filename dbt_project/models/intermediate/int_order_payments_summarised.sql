@@ -1,10 +1,7 @@
 {#- One row per order with payments. Incremental: orders with a payment in a newer batch are
     summed again (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='order_id',
-    on_schema_change='fail',
     indexes=[{'columns': ['order_id'], 'unique': True}]
 ) }}
 select

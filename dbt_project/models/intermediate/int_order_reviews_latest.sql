@@ -1,10 +1,7 @@
 {#- The review that counts for each order (ranked in int_order_reviews_ranked). Incremental:
     orders whose reviews were ranked again are merged (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='order_id',
-    on_schema_change='fail',
     indexes=[{'columns': ['order_id'], 'unique': True}]
 ) }}
 select

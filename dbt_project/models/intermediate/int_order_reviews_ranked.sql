@@ -3,10 +3,7 @@
     Incremental: every review of an order with a review in a newer batch is ranked again
     (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key=['review_id', 'order_id'],
-    on_schema_change='fail',
     indexes=[{'columns': ['review_id', 'order_id'], 'unique': True}, {'columns': ['order_id']}]
 ) }}
 with

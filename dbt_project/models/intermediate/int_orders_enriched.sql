@@ -5,10 +5,7 @@
     Incremental: the orders touched by a newer batch are enriched again and merged
     (macros/incremental.sql). -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='merge',
     unique_key='order_id',
-    on_schema_change='fail',
     indexes=[
         {'columns': ['order_id'], 'unique': True},
         {'columns': ['last_batch_id']},
