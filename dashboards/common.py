@@ -233,6 +233,15 @@ def month_picker(months: Sequence[date], label: str, *, last: bool = False) -> m
     )
 
 
+def period_label(period: str) -> str:
+    """How a leaderboard period reads in a picker: ``all`` is "All time", ``2018`` stays,
+    ``2018-Q2`` is "Q2 2018"."""
+    if period == "all":
+        return "All time"
+    year, _, quarter = period.partition("-")
+    return f"{quarter} {year}" if quarter else year
+
+
 def state_picker(states: Sequence[str], label: str) -> mo.ui.multiselect:
     """A multiselect of ``states``; picking none means every state (see ``month_filters``)."""
     import marimo as mo
@@ -274,18 +283,20 @@ def states_text(states: Sequence[str]) -> str:
     return ", ".join(states) or "any state"
 
 
-def stop_if_filtered_out(nothing: bool, message: str) -> None:
-    """Stop the cell when the month and state filters select nothing (``nothing``).
+def stop_if_filtered_out(
+    nothing: bool, message: str, hint: str = "Pick more months or other states."
+) -> None:
+    """Stop the cell when the filters select nothing (``nothing``).
 
-    ``message`` says what the chosen months and states lack; the callout adds what to do, so
-    the cells that depend on this one draw no empty chart.
+    ``message`` says what the chosen months (or period) and states lack; ``hint`` says what to
+    do, so the cells that depend on this one draw no empty chart.
     """
     import marimo as mo
 
     mo.stop(
         nothing,
         mo.callout(
-            mo.md(f"{message} Pick more months or other states."),
+            mo.md(f"{message} {hint}"),
             kind="warn",
             title="Nothing to show for these filters",
         ),

@@ -24,8 +24,7 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
-        month_filters,
-        month_picker,
+        period_label,
         state_picker,
         states_text,
         stop_if_filtered_out,
@@ -33,7 +32,7 @@ with app.setup(hide_code=True):
     )
     from orchestration.settings import get_settings
 
-    # How many sellers the revenue chart shows (the table lists them all).
+    # How many sellers the revenue chart shows (the table lists `leaderboard_size`).
     TOP_SELLERS_CHARTED = 15
 
 
@@ -42,7 +41,8 @@ def _():
     mo.md("""
     # Sellers
 
-    Who sells the most, and who keeps their promises, read from the monthly seller mart.
+    Who sells the most, and who keeps their promises, over a quarter, a year or the whole
+    history.
     **Revenue** is the price of the seller's items in counted orders (canceled and
     unavailable orders are left out; freight is not the seller's revenue). **On time** is the
     share of the seller's delivered orders that reached the customer by the promised date; a
@@ -61,30 +61,41 @@ def _():
 
 @app.cell
 def _(reporter_url):
+    # The periods the leaderboard is rolled up for, with the months each spans, and the seller
+    # states: a few hundred rows of the period totals, not a scan of the seller-months.
     _choices = load(
         """
-        select distinct order_month, seller_state
-        from marts.mart_seller_performance
+        select period, period_kind, seller_state, first_month, last_month
+        from marts.mart_seller_period_totals
         """,
         None,
         reporter_url,
     )
-    stop_if_no_data(_choices.empty, "marts.mart_seller_performance")
-    months = sorted(_choices["order_month"].unique())
+    stop_if_no_data(_choices.empty, "marts.mart_seller_period_totals")
+    _spans = _choices.groupby(["period", "period_kind"], as_index=False).agg(
+        first_month=("first_month", "min"), last_month=("last_month", "max")
+    )
+    # The whole history first, then the years and the quarters, newest first.
+    _order = {"all": 0, "year": 1, "quarter": 2}
+    _spans = _spans.assign(order=_spans["period_kind"].map(_order)).sort_values(
+        ["order", "period"], ascending=[True, False]
+    )
+    periods = {
+        period_label(_row.period): {
+            "period": _row.period,
+            "first_month": _row.first_month,
+            "last_month": _row.last_month,
+        }
+        for _row in _spans.itertuples()
+    }
     seller_states = sorted(_choices["seller_state"].dropna().unique())
-    return months, seller_states
+    return periods, seller_states
 
 
 @app.cell
-def _(months):
-    month_from = month_picker(months, "From month")
-    return (month_from,)
-
-
-@app.cell
-def _(months):
-    month_to = month_picker(months, "To month", last=True)
-    return (month_to,)
+def _(periods):
+    period_picker = mo.ui.dropdown(options=periods, value=next(iter(periods)), label="Period")
+    return (period_picker,)
 
 
 @app.cell
@@ -94,92 +105,123 @@ def _(seller_states):
 
 
 @app.cell
-def _(month_from, month_to, state_filter):
-    mo.hstack([month_from, month_to, state_filter], justify="start", gap=2, wrap=True)
+def _(period_picker, state_filter):
+    mo.hstack([period_picker, state_filter], justify="start", gap=2, wrap=True)
     return
 
 
 @app.cell
-def _(month_from, month_to, state_filter):
+def _(period_picker, state_filter):
     # The parameters of the page's queries; an empty list of states means all of them.
-    filters = month_filters(month_from, month_to, state_filter)
+    filters = {
+        **period_picker.value,
+        "label": period_picker.selected_key,
+        "states": list(state_filter.value),
+    }
     return (filters,)
 
 
 @app.cell
-def _(filters, reporter_url):
-    # One row per seller over the chosen months. The mart is monthly, so rates are never an
-    # average of monthly rates: they are rebuilt from the monthly counts they are made of
-    # (orders on time / delivered orders; sum of review scores / reviewed orders). A sum of
-    # bigint is numeric in PostgreSQL, so these divisions are exact, not integer divisions.
+def _():
+    # How many sellers the leaderboard lists (the best by revenue; the cards below still set a
+    # seller against every seller of the chosen states).
+    leaderboard_size = 500
+    return (leaderboard_size,)
+
+
+@app.cell
+def _(filters, leaderboard_size, reporter_url):
+    # The top sellers of the period: the first rows of an index of the leaderboard mart, which
+    # holds each seller's sums of monthly counts per quarter, year and the whole history. Rates
+    # are never an average of monthly rates: they are the counts divided (orders on time /
+    # delivered orders; sum of review scores / reviewed orders), as numeric, so exact.
     leaderboard = load(
         """
         select
             cast(
-                row_number() over (order by sum(seller_revenue) desc, seller_id) as integer
+                row_number() over (order by top.seller_revenue desc, top.seller_id) as integer
             ) as revenue_rank,
-            seller_id,
-            seller_state,
-            seller_city,
-            sum(seller_revenue) as seller_revenue,
-            cast(sum(items) as bigint) as items,
-            cast(sum(orders) as bigint) as orders,
-            sum(review_score_sum) / nullif(sum(reviewed_orders), 0) as avg_review_score,
-            cast(sum(reviewed_orders) as bigint) as reviewed_orders,
-            cast(sum(review_score_sum) as bigint) as review_score_sum,
-            cast(sum(delivered_orders) as bigint) as delivered_orders,
-            cast(sum(on_time_orders) as bigint) as on_time_orders,
-            sum(on_time_orders) / nullif(sum(delivered_orders), 0) as on_time_rate,
-            cast(sum(late_shipments) as bigint) as late_shipments,
-            sum(late_shipments) / sum(items) as late_shipment_share
-        from marts.mart_seller_performance
-        where
-            order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or seller_state = any(cast(%(states)s as text[]))
-            )
-        group by seller_id, seller_state, seller_city
-        order by revenue_rank
+            top.seller_id,
+            top.seller_state,
+            top.seller_city,
+            top.seller_revenue,
+            top.items,
+            top.orders,
+            cast(top.review_score_sum as numeric) / nullif(top.reviewed_orders, 0)
+                as avg_review_score,
+            top.reviewed_orders,
+            top.review_score_sum,
+            top.delivered_orders,
+            top.on_time_orders,
+            cast(top.on_time_orders as numeric) / nullif(top.delivered_orders, 0)
+                as on_time_rate,
+            top.late_shipments,
+            cast(top.late_shipments as numeric) / top.items as late_shipment_share
+        from (
+            select *
+            from marts.mart_seller_leaderboard
+            where
+                period = %(period)s
+                and (
+                    cardinality(cast(%(states)s as text[])) = 0
+                    or seller_state = any(cast(%(states)s as text[]))
+                )
+            order by seller_revenue desc, seller_id
+            limit %(leaderboard_size)s
+        ) as top
+        order by top.seller_revenue desc, top.seller_id
         """,
-        filters,
+        {**filters, "leaderboard_size": leaderboard_size},
         reporter_url,
     )
     stop_if_filtered_out(
         leaderboard.empty,
-        f"No seller from {states_text(filters['states'])} sold anything between "
-        f"**{filters['first_month']:%m/%Y}** and **{filters['last_month']:%m/%Y}**.",
+        f"No seller from {states_text(filters['states'])} sold anything in **{filters['label']}**.",
+        hint="Pick another period or other states.",
     )
     return (leaderboard,)
 
 
 @app.cell
-def _(leaderboard):
-    # The marketplace as a whole over the same months and states, to read a seller against:
-    # again sums of counts, divided.
-    _delivered = leaderboard["delivered_orders"].sum()
-    _reviewed = leaderboard["reviewed_orders"].sum()
-    marketplace = {
-        "sellers": len(leaderboard),
-        "seller_revenue": leaderboard["seller_revenue"].sum(),
-        "on_time_rate": (leaderboard["on_time_orders"].sum() / _delivered if _delivered else None),
-        "avg_review_score": (
-            leaderboard["review_score_sum"].sum() / _reviewed if _reviewed else None
-        ),
-        "late_shipment_share": leaderboard["late_shipments"].sum() / leaderboard["items"].sum(),
-    }
+def _(filters, reporter_url):
+    # Every seller of the chosen period and states, to read a seller against: the period
+    # totals per state, summed, then divided (sums of counts, never averages of rates).
+    marketplace = (
+        load(
+            """
+            select
+                sum(sellers) as sellers,
+                sum(seller_revenue) as seller_revenue,
+                sum(on_time_orders) / nullif(sum(delivered_orders), 0) as on_time_rate,
+                sum(review_score_sum) / nullif(sum(reviewed_orders), 0) as avg_review_score,
+                sum(late_shipments) / nullif(sum(items), 0) as late_shipment_share
+            from marts.mart_seller_period_totals
+            where
+                period = %(period)s
+                and (
+                    cardinality(cast(%(states)s as text[])) = 0
+                    or seller_state = any(cast(%(states)s as text[]))
+                )
+            """,
+            filters,
+            reporter_url,
+        )
+        .iloc[0]
+        .to_dict()
+    )
     return (marketplace,)
 
 
 @app.cell(hide_code=True)
-def _():
-    mo.md("""
+def _(leaderboard_size, marketplace):
+    mo.md(f"""
     ## Leaderboard
 
-    Every seller with a sale in the chosen months, ranked by revenue. Click a column header
-    to sort by it, or search for a seller id or a city. The review score is the average
-    score (1 to 5) of the reviews of the seller's orders; the late-shipment share is late
-    shipments per item sold.
+    The {format_number(leaderboard_size)} sellers with the most revenue in the chosen period
+    and states, ranked (of {format_number(marketplace["sellers"])} sellers with a sale). Click
+    a column header to sort by it, or search for a seller id or a city. The review score is
+    the average score (1 to 5) of the reviews of the seller's orders; the late-shipment share
+    is late shipments per item sold.
     """)
     return
 
@@ -234,7 +276,7 @@ def _(leaderboard):
 @app.cell(hide_code=True)
 def _():
     mo.md(f"""
-    The {TOP_SELLERS_CHARTED} sellers with the most revenue in the chosen months. The
+    The {TOP_SELLERS_CHARTED} sellers with the most revenue in the chosen period. The
     colour is their on-time rate: a big seller in orange or red is where late deliveries
     hurt the most customers.
     """)
@@ -280,9 +322,9 @@ def _():
     mo.md("""
     ## Seller scorecard
 
-    Pick a seller (type to search by id or city; the list follows the filters above, ranked
-    by revenue). The cards add up the chosen months; the arrows compare the seller with all
-    the sellers listed above.
+    Pick a seller (type to search by id or city; the list is the leaderboard above, ranked
+    by revenue). The cards add up the seller's months in the chosen period; the arrows compare
+    the seller with every seller of the chosen states in that period.
     """)
     return
 
@@ -315,7 +357,7 @@ def _(leaderboard, seller_picker):
         _rows.empty,
         mo.callout(
             mo.md(
-                f"Seller `{seller_picker.value}` sold nothing in the chosen months and states. "
+                f"Seller `{seller_picker.value}` sold nothing in the chosen period and states. "
                 "Pick another seller, or widen the filters."
             ),
             kind="warn",
@@ -340,7 +382,7 @@ def _(marketplace, scorecard):
                 format_brl(scorecard["seller_revenue"]),
                 label="Revenue",
                 caption=(
-                    f"rank {scorecard['revenue_rank']} of {marketplace['sellers']} "
+                    f"rank {scorecard['revenue_rank']} of {format_number(marketplace['sellers'])} "
                     f"in {scorecard['seller_city']}/{scorecard['seller_state']}"
                 ),
                 bordered=True,

@@ -14,7 +14,9 @@ facts as (
 ),
 
 fact_items as (
-    select sum(items.seller_revenue) as seller_revenue
+    select
+        sum(items.seller_revenue) as seller_revenue,
+        count(distinct items.seller_id) as sellers
     from {{ ref('fact_order_items') }} as items
     where items.is_counted
 ),
@@ -56,6 +58,26 @@ sellers as (
     from {{ ref('mart_seller_performance') }} as monthly
 ),
 
+leaderboard as (
+    -- each kind of period (all, years, quarters) splits the whole history once
+    select
+        sum(case when board.period_kind = 'all' then board.seller_revenue end) as revenue_all,
+        sum(case when board.period_kind = 'year' then board.seller_revenue end) as revenue_years,
+        sum(case when board.period_kind = 'quarter' then board.seller_revenue end)
+            as revenue_quarters,
+        sum(case when board.period_kind = 'quarter' then board.items end) as items_quarters,
+        sum(case when board.period_kind = 'all' then 1 else 0 end) as sellers_all
+    from {{ ref('mart_seller_leaderboard') }} as board
+),
+
+period_totals as (
+    select
+        sum(totals.seller_revenue) as revenue_all,
+        sum(totals.sellers) as sellers_all
+    from {{ ref('mart_seller_period_totals') }} as totals
+    where totals.period = 'all'
+),
+
 categories as (
     select
         sum(monthly.gmv) as gmv,
@@ -84,6 +106,13 @@ comparisons as (
     union all select 'cohort sizes', cohorts.cohort_customers, fact_people.customers_with_counted_order from cohorts cross join fact_people
     union all select 'seller revenue', sellers.seller_revenue, fact_items.seller_revenue from sellers cross join fact_items
     union all select 'seller items', sellers.items, facts.items from sellers cross join facts
+    union all select 'leaderboard revenue, all time', leaderboard.revenue_all, fact_items.seller_revenue from leaderboard cross join fact_items
+    union all select 'leaderboard revenue, years', leaderboard.revenue_years, fact_items.seller_revenue from leaderboard cross join fact_items
+    union all select 'leaderboard revenue, quarters', leaderboard.revenue_quarters, fact_items.seller_revenue from leaderboard cross join fact_items
+    union all select 'leaderboard items, quarters', leaderboard.items_quarters, facts.items from leaderboard cross join facts
+    union all select 'leaderboard sellers, all time', leaderboard.sellers_all, fact_items.sellers from leaderboard cross join fact_items
+    union all select 'period totals revenue, all time', period_totals.revenue_all, fact_items.seller_revenue from period_totals cross join fact_items
+    union all select 'period totals sellers, all time', period_totals.sellers_all, fact_items.sellers from period_totals cross join fact_items
     union all select 'category gmv', categories.gmv, facts.gmv from categories cross join facts
     union all select 'category items', categories.items, facts.items from categories cross join facts
     union all select 'delivered orders by state', delivery.delivered_by_state, facts.delivered_orders from delivery cross join facts

@@ -82,12 +82,17 @@ def assert_ran_without_a_message(run: Run, names: Iterable[str], kinds: Sequence
 
 
 def assert_filters_stop_with_a_message(
-    dashboard: str, reporter_url: str, *, nothing_to_show: Iterable[str], reversed_months: str
+    dashboard: str,
+    reporter_url: str,
+    *,
+    nothing_to_show: Iterable[str],
+    reversed_months: str | None,
 ) -> None:
     """The month and state filters of a dashboard (``dashboards.common``) never end in a
     traceback: a state with no data and a From month after the To month each stop the page
     with one callout that says what is wrong, and the cells that depend on them do not run
-    (``nothing_to_show`` for the first, ``reversed_months`` for the second)."""
+    (``nothing_to_show`` for the first, ``reversed_months`` for the second; None for a page
+    that picks a period rather than two months)."""
     outputs, defs = run_dashboard(
         load_dashboard(dashboard),
         reporter_url,
@@ -98,6 +103,8 @@ def assert_filters_stop_with_a_message(
     for name in nothing_to_show:
         assert name not in defs, f"{name} was computed although there is nothing to show"
 
+    if reversed_months is None:
+        return
     outputs, defs = run_dashboard(
         load_dashboard(dashboard),
         reporter_url,

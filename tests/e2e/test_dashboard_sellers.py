@@ -45,6 +45,13 @@ def _seller(seller_id: str) -> Any:
     return mo.ui.dropdown(options={seller_id: seller_id}, value=seller_id)
 
 
+def _period(label: str, period: str, rows: list[dict[str, Any]]) -> Any:
+    """The period picker set to ``period``, spanning the months of ``rows``."""
+    months = [row["order_month"] for row in rows]
+    value = {"period": period, "first_month": min(months), "last_month": max(months)}
+    return mo.ui.dropdown(options={label: value}, value=label)
+
+
 @pytest.fixture(scope="module")
 def mart_rows(warehouse: Any) -> list[dict[str, Any]]:
     """The rows of the seller mart, read directly with psycopg."""
@@ -159,8 +166,7 @@ def test_all_cells_run_without_error(dashboard_run):
     support.assert_ran_without_a_message(
         dashboard_run,
         (
-            "month_from",
-            "month_to",
+            "period_picker",
             "state_filter",
             "leaderboard",
             "leaderboard_table",
@@ -194,8 +200,12 @@ def test_leaderboard_matches_the_mart(dashboard_run, mart_rows):
     _, defs = dashboard_run
     sellers = _per_seller(mart_rows)
     leaderboard = defs["leaderboard"]
-    assert defs["month_from"].value == min(row["order_month"] for row in mart_rows)
-    assert defs["month_to"].value == max(row["order_month"] for row in mart_rows)
+    # The page opens on the whole history, every state.
+    assert defs["period_picker"].selected_key == "All time"
+    assert defs["filters"]["period"] == "all"
+    assert defs["filters"]["first_month"] == min(row["order_month"] for row in mart_rows)
+    assert defs["filters"]["last_month"] == max(row["order_month"] for row in mart_rows)
+    assert len(sellers) < defs["leaderboard_size"], "the sample has more sellers than listed"
 
     assert set(leaderboard["seller_id"]) == set(sellers)
     assert len(leaderboard) == len(sellers)
@@ -217,6 +227,8 @@ def test_leaderboard_matches_the_mart(dashboard_run, mart_rows):
         assert _float(row.avg_review_score) == _approx(expected["avg_review_score"]), row.seller_id
     # The marketplace figures the cards compare with: all counts summed, then divided.
     marketplace = defs["marketplace"]
+    assert marketplace["sellers"] == len(sellers)
+    assert marketplace["seller_revenue"] == sum(row["seller_revenue"] for row in mart_rows)
     delivered = sum(row["delivered_orders"] for row in mart_rows)
     reviewed = sum(row["reviewed_orders"] for row in mart_rows)
     assert float(marketplace["on_time_rate"]) == _approx(
@@ -290,20 +302,60 @@ def test_scorecard_averages_the_reviewed_orders_only(warehouse, mart_rows):
         )
 
 
+def test_periods_are_quarters_years_and_the_whole_history(dashboard_run, mart_rows):
+    """The picker offers every quarter and year with a sale, newest first, after the whole
+    history, each spanning its months."""
+    _, defs = dashboard_run
+    periods = defs["periods"]
+    months = sorted({row["order_month"] for row in mart_rows})
+    years = sorted({month.year for month in months}, reverse=True)
+    quarters = sorted({(month.year, (month.month - 1) // 3 + 1) for month in months}, reverse=True)
+    assert list(periods) == [
+        "All time",
+        *(str(year) for year in years),
+        *(f"Q{quarter} {year}" for year, quarter in quarters),
+    ]
+    assert periods["All time"]["first_month"] == months[0]
+    assert periods["All time"]["last_month"] == months[-1]
+    year = years[-1]
+    assert periods[str(year)]["period"] == str(year)
+    assert periods[str(year)]["first_month"] == min(m for m in months if m.year == year)
+    assert periods[str(year)]["last_month"] == max(m for m in months if m.year == year)
+
+
+def test_the_leaderboard_lists_the_top_sellers_against_all_of_them(warehouse, mart_rows):
+    """With more sellers than it lists, the board is the best ones by revenue, ranked from 1;
+    the scorecard still compares with every seller and ranks among all of them."""
+    sellers = _per_seller(mart_rows)
+    listed = 10
+    assert len(sellers) > listed
+    outputs, defs = _run(warehouse.reporter_database_url, leaderboard_size=listed)
+    assert support.callouts(outputs) == []
+    ranked = sorted(
+        sellers, key=lambda seller_id: (-sellers[seller_id]["seller_revenue"], seller_id)
+    )
+    leaderboard = defs["leaderboard"]
+    assert list(leaderboard["seller_id"]) == ranked[:listed]
+    assert list(leaderboard["revenue_rank"]) == list(range(1, listed + 1))
+    assert defs["marketplace"]["sellers"] == len(sellers)
+    assert defs["marketplace"]["seller_revenue"] == sum(row["seller_revenue"] for row in mart_rows)
+    assert f"of {len(sellers)} sellers with a sale" in " ".join(support.output_texts(outputs))
+
+
 def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
-    """A reader picks one state and half a year: the board and the scorecard follow."""
-    first, last = dt.date(2018, 1, 1), dt.date(2018, 6, 1)
+    """A reader picks one state and a quarter: the board and the scorecard follow."""
+    first, last = dt.date(2018, 1, 1), dt.date(2018, 3, 1)
     chosen_rows = [
         row
         for row in mart_rows
         if row["seller_state"] == "SP" and first <= row["order_month"] <= last
     ]
-    assert chosen_rows, "the sample has no sales by SP sellers in the first half of 2018"
+    assert chosen_rows, "the sample has no sales by SP sellers in the first quarter of 2018"
     sellers = _per_seller(chosen_rows)
+    quarter_rows = [row for row in mart_rows if first <= row["order_month"] <= last]
     outputs, defs = _run(
         warehouse.reporter_database_url,
-        month_from=support.month_choice(first),
-        month_to=support.month_choice(last),
+        period_picker=_period("Q1 2018", "2018-Q1", quarter_rows),
         state_filter=mo.ui.multiselect(options=["SP"], value=["SP"]),
     )
     assert support.callouts(outputs) == []
@@ -318,6 +370,7 @@ def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
     assert defs["marketplace"]["seller_revenue"] == sum(
         row["seller_revenue"] for row in chosen_rows
     )
+    assert defs["marketplace"]["sellers"] == len(sellers)
 
 
 def test_empty_or_reversed_filters_show_a_message(warehouse):
@@ -332,7 +385,7 @@ def test_empty_or_reversed_filters_show_a_message(warehouse):
             "scorecard",
             "trend_chart",
         ),
-        reversed_months="leaderboard",
+        reversed_months=None,  # a period, not two months: it cannot be the wrong way round
     )
 
 

@@ -13,6 +13,8 @@ MARTS = (
     "mart_customer_analytics",
     "mart_cohort_retention",
     "mart_seller_performance",
+    "mart_seller_leaderboard",
+    "mart_seller_period_totals",
     "mart_delivery_performance",
     "mart_category_sales",
 )
