@@ -22,7 +22,7 @@ from pathlib import Path
 from orchestration.apps import dashboard_apps
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGET_MS = 200.0
+TARGET_MS = 100.0
 
 
 @dataclass(frozen=True)
