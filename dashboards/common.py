@@ -242,6 +242,16 @@ def period_label(period: str) -> str:
     return f"{quarter} {year}" if quarter else year
 
 
+def picked(column: str, parameter: str = "states") -> str:
+    """The SQL condition "``column`` is one of the values picked" for a multiselect whose
+    values go to the query as the list parameter ``parameter`` (empty: every value passes).
+    Only this fixed text is pasted into a query; the values stay query parameters."""
+    return (
+        f"(cardinality(cast(%({parameter})s as text[])) = 0 "
+        f"or {column} = any(cast(%({parameter})s as text[])))"
+    )
+
+
 def state_picker(states: Sequence[str], label: str) -> mo.ui.multiselect:
     """A multiselect of ``states``; picking none means every state (see ``month_filters``)."""
     import marimo as mo

@@ -25,6 +25,7 @@ with app.setup(hide_code=True):
         load,
         month_filters,
         month_picker,
+        picked,
         state_picker,
         states_text,
         stop_if_filtered_out,
@@ -35,12 +36,9 @@ with app.setup(hide_code=True):
     # The page's filters as a query condition: purchase months From..To and the chosen customer
     # states (none chosen: all). Their values are query parameters; only this fixed text is
     # pasted into the queries below, never anything a reader typed.
-    IN_FILTERS = """
+    IN_FILTERS = f"""
             order_month between %(first_month)s and %(last_month)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+            and {picked("customer_state")}
     """
 
     # The delivery figures of a group of the mart's rows. Rates and averages are rolled up from

@@ -27,6 +27,7 @@ with app.setup(hide_code=True):
         format_number,
         format_percent,
         load,
+        picked,
         stop_if_no_data,
     )
     from orchestration.settings import get_settings
@@ -373,7 +374,7 @@ def _(category_pick, top_n):
 @app.cell
 def _(category_pick, end, month_from, reporter_url, top_n):
     category_sales = load(
-        """
+        f"""
         with sales as (
             select
                 category,
@@ -386,8 +387,7 @@ def _(category_pick, end, month_from, reporter_url, top_n):
         )
         select category, gmv, orders, items, gmv / nullif(sum(gmv) over (), 0) as gmv_share
         from sales
-        where cardinality(cast(%(categories)s as text[])) = 0
-            or category = any(cast(%(categories)s as text[]))
+        where {picked("category", "categories")}
         order by gmv desc, category
         limit %(top)s
         """,
@@ -475,7 +475,7 @@ def _(reporter_url):
 def _(end, month_from, reporter_url, state_pick):
     # grain = 'customer_state' rows only: the mart's lane rows count the same orders again.
     state_delivery = load(
-        """
+        f"""
         select
             customer_state,
             cast(sum(delivered_orders) as bigint) as delivered_orders,
@@ -487,10 +487,7 @@ def _(end, month_from, reporter_url, state_pick):
         from marts.mart_delivery_performance
         where grain = 'customer_state'
             and order_month between %(month_from)s and %(end)s
-            and (
-                cardinality(cast(%(states)s as text[])) = 0
-                or customer_state = any(cast(%(states)s as text[]))
-            )
+            and {picked("customer_state")}
         group by customer_state
         order by delivered_orders desc, customer_state
         """,

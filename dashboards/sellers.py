@@ -25,6 +25,7 @@ with app.setup(hide_code=True):
         format_percent,
         load,
         period_label,
+        picked,
         state_picker,
         states_text,
         stop_if_filtered_out,
@@ -136,7 +137,7 @@ def _(filters, leaderboard_size, reporter_url):
     # are never an average of monthly rates: they are the counts divided (orders on time /
     # delivered orders; sum of review scores / reviewed orders), as numeric, so exact.
     leaderboard = load(
-        """
+        f"""
         select
             cast(
                 row_number() over (order by top.seller_revenue desc, top.seller_id) as integer
@@ -162,10 +163,7 @@ def _(filters, leaderboard_size, reporter_url):
             from marts.mart_seller_leaderboard
             where
                 period = %(period)s
-                and (
-                    cardinality(cast(%(states)s as text[])) = 0
-                    or seller_state = any(cast(%(states)s as text[]))
-                )
+                and {picked("seller_state")}
             order by seller_revenue desc, seller_id
             limit %(leaderboard_size)s
         ) as top
@@ -188,7 +186,7 @@ def _(filters, reporter_url):
     # totals per state, summed, then divided (sums of counts, never averages of rates).
     marketplace = (
         load(
-            """
+            f"""
             select
                 sum(sellers) as sellers,
                 sum(seller_revenue) as seller_revenue,
@@ -198,10 +196,7 @@ def _(filters, reporter_url):
             from marts.mart_seller_period_totals
             where
                 period = %(period)s
-                and (
-                    cardinality(cast(%(states)s as text[])) = 0
-                    or seller_state = any(cast(%(states)s as text[]))
-                )
+                and {picked("seller_state")}
             """,
             filters,
             reporter_url,
