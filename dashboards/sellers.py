@@ -36,6 +36,28 @@ with app.setup(hide_code=True):
     # How many sellers the revenue chart shows (the table lists `leaderboard_size`).
     TOP_SELLERS_CHARTED = 15
 
+    # A seller's figures from a row of the leaderboard mart (aliased `seller`). Rates are never
+    # an average of monthly rates: they are the counts divided (orders on time / delivered
+    # orders; sum of review scores / reviewed orders), as numeric, so exact.
+    SELLER_FIGURES = """
+            seller.seller_id,
+            seller.seller_state,
+            seller.seller_city,
+            seller.seller_revenue,
+            seller.items,
+            seller.orders,
+            cast(seller.review_score_sum as numeric) / nullif(seller.reviewed_orders, 0)
+                as avg_review_score,
+            seller.reviewed_orders,
+            seller.review_score_sum,
+            seller.delivered_orders,
+            seller.on_time_orders,
+            cast(seller.on_time_orders as numeric) / nullif(seller.delivered_orders, 0)
+                as on_time_rate,
+            seller.late_shipments,
+            cast(seller.late_shipments as numeric) / seller.items as late_shipment_share
+    """
+
 
 @app.cell(hide_code=True)
 def _():
@@ -133,31 +155,15 @@ def _():
 @app.cell
 def _(filters, leaderboard_size, reporter_url):
     # The top sellers of the period: the first rows of an index of the leaderboard mart, which
-    # holds each seller's sums of monthly counts per quarter, year and the whole history. Rates
-    # are never an average of monthly rates: they are the counts divided (orders on time /
-    # delivered orders; sum of review scores / reviewed orders), as numeric, so exact.
+    # holds each seller's sums of monthly counts per quarter, year and the whole history.
     leaderboard = load(
         f"""
         select
             cast(
-                row_number() over (order by top.seller_revenue desc, top.seller_id) as integer
+                row_number() over (order by seller.seller_revenue desc, seller.seller_id)
+                as integer
             ) as revenue_rank,
-            top.seller_id,
-            top.seller_state,
-            top.seller_city,
-            top.seller_revenue,
-            top.items,
-            top.orders,
-            cast(top.review_score_sum as numeric) / nullif(top.reviewed_orders, 0)
-                as avg_review_score,
-            top.reviewed_orders,
-            top.review_score_sum,
-            top.delivered_orders,
-            top.on_time_orders,
-            cast(top.on_time_orders as numeric) / nullif(top.delivered_orders, 0)
-                as on_time_rate,
-            top.late_shipments,
-            cast(top.late_shipments as numeric) / top.items as late_shipment_share
+            {SELLER_FIGURES}
         from (
             select *
             from marts.mart_seller_leaderboard
@@ -166,8 +172,8 @@ def _(filters, leaderboard_size, reporter_url):
                 and {picked("seller_state")}
             order by seller_revenue desc, seller_id
             limit %(leaderboard_size)s
-        ) as top
-        order by top.seller_revenue desc, top.seller_id
+        ) as seller
+        order by seller.seller_revenue desc, seller.seller_id
         """,
         {**filters, "leaderboard_size": leaderboard_size},
         reporter_url,
@@ -317,9 +323,10 @@ def _():
     mo.md("""
     ## Seller scorecard
 
-    Pick a seller (type to search by id or city; the list is the leaderboard above, ranked
-    by revenue). The cards add up the seller's months in the chosen period; the arrows compare
-    the seller with every seller of the chosen states in that period.
+    Pick a seller of the leaderboard (type to search by id or city), or type the id of any
+    other seller in the box beside it. The cards add up the seller's months in the chosen
+    period; the arrows compare the seller with every seller of the chosen states in that
+    period.
     """)
     return
 
@@ -341,18 +348,63 @@ def _(leaderboard):
         label="Seller",
         full_width=True,
     )
-    seller_picker
     return (seller_picker,)
 
 
 @app.cell
-def _(leaderboard, seller_picker):
-    _rows = leaderboard[leaderboard["seller_id"] == seller_picker.value]
+def _():
+    seller_search = mo.ui.text(
+        label="or any seller id", placeholder="a seller id (32 characters)", full_width=True
+    )
+    return (seller_search,)
+
+
+@app.cell
+def _(seller_picker, seller_search):
+    mo.hstack([seller_picker, seller_search], widths=[3, 2], gap=1, align="end")
+    return
+
+
+@app.cell
+def _(filters, leaderboard, reporter_url, seller_picker, seller_search):
+    # The seller typed in the box, else the one picked. A seller beyond the leaderboard is read
+    # from the mart by key, ranked by counting the sellers of the chosen states ahead of them.
+    _chosen = seller_search.value.strip() or seller_picker.value
+    _rows = leaderboard[leaderboard["seller_id"] == _chosen]
+    if _rows.empty:
+        _rows = load(
+            f"""
+            select
+                (
+                    select cast(count(*) + 1 as integer)
+                    from marts.mart_seller_leaderboard as ahead
+                    where
+                        ahead.period = seller.period
+                        and {picked("ahead.seller_state")}
+                        and ahead.seller_revenue >= seller.seller_revenue  -- an index range
+                        and (
+                            ahead.seller_revenue > seller.seller_revenue
+                            or (
+                                ahead.seller_revenue = seller.seller_revenue
+                                and ahead.seller_id < seller.seller_id
+                            )
+                        )
+                ) as revenue_rank,
+                {SELLER_FIGURES}
+            from marts.mart_seller_leaderboard as seller
+            where
+                seller.period = %(period)s
+                and seller.seller_id = %(seller_id)s
+                and {picked("seller.seller_state")}
+            """,
+            {**filters, "seller_id": _chosen},
+            reporter_url,
+        )
     mo.stop(
         _rows.empty,
         mo.callout(
             mo.md(
-                f"Seller `{seller_picker.value}` sold nothing in the chosen period and states. "
+                f"Seller `{_chosen}` sold nothing in the chosen period and states. "
                 "Pick another seller, or widen the filters."
             ),
             kind="warn",

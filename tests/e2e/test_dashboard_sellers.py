@@ -172,6 +172,7 @@ def test_all_cells_run_without_error(dashboard_run):
             "leaderboard_table",
             "top_chart",
             "seller_picker",
+            "seller_search",
             "scorecard",
             "seller_months",
             "trend_chart",
@@ -342,6 +343,30 @@ def test_the_leaderboard_lists_the_top_sellers_against_all_of_them(warehouse, ma
     assert f"of {len(sellers)} sellers with a sale" in " ".join(support.output_texts(outputs))
 
 
+def test_any_seller_can_be_looked_up_beyond_the_leaderboard(warehouse, mart_rows):
+    """A seller typed in the box who is not on the board gets a scorecard with their rank
+    among every seller of the period."""
+    sellers = _per_seller(mart_rows)
+    ranked = sorted(
+        sellers, key=lambda seller_id: (-sellers[seller_id]["seller_revenue"], seller_id)
+    )
+    listed, wanted = 10, 15
+    chosen = ranked[wanted - 1]
+    outputs, defs = _run(
+        warehouse.reporter_database_url,
+        leaderboard_size=listed,
+        seller_search=mo.ui.text(value=f"  {chosen} "),
+    )
+    assert support.callouts(outputs) == []
+    assert chosen not in set(defs["leaderboard"]["seller_id"])
+    scorecard = defs["scorecard"]
+    assert scorecard["seller_id"] == chosen
+    assert scorecard["revenue_rank"] == wanted
+    _assert_scorecard(scorecard, sellers[chosen])
+    assert len(defs["seller_months"]) == sellers[chosen]["months"]
+    assert f"rank {wanted} of {len(sellers)}" in " ".join(support.output_texts(outputs))
+
+
 def test_filters_narrow_the_leaderboard(warehouse, mart_rows):
     """A reader picks one state and a quarter: the board and the scorecard follow."""
     first, last = dt.date(2018, 1, 1), dt.date(2018, 3, 1)
@@ -389,10 +414,17 @@ def test_empty_or_reversed_filters_show_a_message(warehouse):
     )
 
 
-def test_a_seller_outside_the_filters_gets_a_message(warehouse, mart_rows):
-    """A seller id with no sales in the chosen months stops the scorecard with a callout."""
-    outputs, defs = _run(warehouse.reporter_database_url, seller_picker=_seller("no-such-seller"))
+@pytest.mark.parametrize("how", ["picked", "typed"])
+def test_a_seller_outside_the_filters_gets_a_message(warehouse, mart_rows, how):
+    """A seller id with no sales in the chosen period stops the scorecard with a callout."""
+    chooser = (
+        {"seller_picker": _seller("no-such-seller")}
+        if how == "picked"
+        else {"seller_search": mo.ui.text(value="no-such-seller")}
+    )
+    outputs, defs = _run(warehouse.reporter_database_url, **chooser)
     messages = support.callouts(outputs)
     assert len(messages) == 1 and "No sales for this seller" in messages[0]
+    assert "no-such-seller" in messages[0]
     assert "scorecard" not in defs
     assert "leaderboard_table" in defs  # the rest of the page still shows
