@@ -110,3 +110,27 @@ def test_every_dbt_unit_test_passes(warehouse, tmp_path):
     assert len(manifest["unit_tests"]) >= 10
     assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
     assert {r["status"] for r in results} == {"pass"}
+
+
+def test_run_summary_counts_small_tables_and_estimates_large_ones(warehouse, admin, monkeypatch):
+    from orchestration import cli
+
+    monkeypatch.setattr(cli, "EXACT_COUNT_LIMIT", 5000)
+    counts = dict(
+        ((layer, name), (rows, exact))
+        for layer, relations in cli.layer_counts(warehouse).items()
+        for name, rows, exact in relations
+    )
+    assert set(cli.LAYERS) <= {layer for layer, _ in counts}
+    # raw tables are partitioned by batch: the estimate is the partitions' (each analyzed)
+    (estimate,) = admin.execute(
+        "select sum(reltuples)::bigint from pg_class where oid in "
+        "(select inhrelid from pg_inherits where inhparent = 'raw.olist_geolocation'::regclass)"
+    ).fetchone()
+    assert estimate > 5000  # the sample's geolocation file has 30,000 rows
+    assert counts["raw", "olist_geolocation"] == (estimate, False)
+    # a view is always counted, whatever its size
+    assert counts["staging", "stg_olist__geolocation"] == (30000, True)
+    orders = len(read_records(CONTRACTS_BY_TABLE["olist_orders"].file_name))
+    assert counts["raw", "olist_orders"] == (orders, True)
+    assert counts["core", "fact_orders"] == (orders, True)
