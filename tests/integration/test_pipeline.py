@@ -82,6 +82,26 @@ def test_every_asset_materialized(pipeline_run):
     assert materialized == expected
 
 
+def test_raw_materializations_report_the_rows_in_each_table(pipeline_run, admin):
+    """The row counts the Dagster UI shows for raw assets (from the ledger) are the tables'."""
+    reported = {
+        event.asset_key.path[-1]: event.materialization.metadata
+        for event in pipeline_run.get_asset_materialization_events()
+        if event.asset_key.path[0] == "raw"
+    }
+    assert set(reported) == {contract.table for contract in CONTRACTS}
+    for contract in CONTRACTS:
+        rows, rejected = (
+            admin.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier("raw", table))
+            ).fetchone()[0]
+            for table in (contract.table, contract.rejected_table)
+        )
+        metadata = reported[contract.table]
+        assert metadata["dagster/row_count"].value == rows, contract.table
+        assert metadata["rejected_rows_total"].value == rejected, contract.table
+
+
 def test_second_load_is_a_no_op(warehouse, admin):
     from orchestration.loader import load_source
 
