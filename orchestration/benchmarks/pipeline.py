@@ -90,6 +90,7 @@ class ScaleResult:
     dashboard_p95_ms: float = 0.0
     dashboard_table: str = ""
     slowest_models: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+    nightly_nodes: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
     @property
     def reference_seconds(self) -> float:
@@ -140,6 +141,31 @@ def last_run_seconds(dagster_home: Path) -> float:
             return 0.0
         stats = instance.get_run_stats(runs[0].run_id)
         return (stats.end_time or 0) - (stats.start_time or 0)
+
+
+def newest_run_id(dagster_home: Path) -> str | None:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs(limit=1)
+        return runs[0].run_id if runs else None
+
+
+def slowest_dbt_nodes(
+    run_id: str, target: Path = ROOT / "dbt_project" / "target", count: int = 8
+) -> list[tuple[str, float]]:
+    """The slowest dbt nodes (models, snapshots, tests) of a Dagster run, from the
+    run_results.json of its dbt build: dagster-dbt names the build's target folder
+    ``<assets name>-<first 7 characters of the run id>-<digest>``."""
+    found = sorted(
+        target.glob(f"*-{run_id[:7]}-*/run_results.json"), key=lambda p: p.stat().st_mtime
+    )
+    if not found:
+        return []
+    results = json.loads(found[-1].read_text())["results"]
+    # unique ids: <resource type>.<project>.<name>[.<digest> for tests]
+    nodes = [(r["unique_id"].split(".")[2], float(r["execution_time"])) for r in results]
+    return sorted(nodes, key=lambda node: -node[1])[:count]
 
 
 def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
@@ -463,6 +489,18 @@ def render(results: list[ScaleResult], command: str) -> str:
                 "|---|---:|",
                 *[f"| {name} | {seconds:.2f} |" for name, seconds in r.slowest_models],
             ]
+        if r.nightly_nodes:
+            parts += [
+                "",
+                f"## Slowest dbt nodes of the nightly run at {r.orders:,} orders",
+                "",
+                "Seconds each model or test took inside `dbt build` (its threads run "
+                "side by side, so these overlap).",
+                "",
+                "| node | seconds |",
+                "|---|---:|",
+                *[f"| {name} | {seconds:.2f} |" for name, seconds in r.nightly_nodes],
+            ]
         if r.dashboard_table:
             parts += ["", f"## Dashboard queries at {r.orders:,} orders", "", r.dashboard_table]
     return "\n".join(parts) + "\n"
@@ -497,6 +535,8 @@ def bench_scale(orders: int, seed: int, repeats: int) -> ScaleResult:
     _say(f"{orders:,} orders: nightly run with a 1 % delta ...")
     result.nightly, result.delta_orders = run_nightly(orders, seed, folder, work)
     result.nightly_run_seconds = last_run_seconds(work / "dagster")
+    nightly_run = newest_run_id(work / "dagster")
+    result.nightly_nodes = slowest_dbt_nodes(nightly_run) if nightly_run else []
     _say(f"  {result.nightly.seconds:.1f} s, peak {result.nightly.peak_mb:.0f} MB")
 
     _say(f"{orders:,} orders: dashboard queries ({repeats} runs of every app) ...")

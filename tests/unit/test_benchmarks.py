@@ -29,3 +29,32 @@ def test_report_marks_queries_over_the_target():
     table = render(timings, target_ms=200)
     assert "| 8.0 |" in table and "250.0 (over target)" in table
     assert "slowest p95: 250.0 ms (customers q2" in table
+
+
+def test_slowest_dbt_nodes_come_from_the_runs_own_build(tmp_path):
+    import json
+
+    from orchestration.benchmarks.pipeline import slowest_dbt_nodes
+
+    def build(folder: str, times: dict[str, float]) -> None:
+        (tmp_path / folder).mkdir()
+        results = [{"unique_id": key, "execution_time": value} for key, value in times.items()]
+        (tmp_path / folder / "run_results.json").write_text(json.dumps({"results": results}))
+
+    build("olist_dbt_models-abcdef1-0000001", {"model.olist.dim_customer": 9.0})
+    build(
+        "olist_dbt_models-1234567-0000002",
+        {
+            "model.olist.dim_customer": 2.5,
+            "test.olist.unique_fact_orders_order_id.6a1b": 0.5,
+            "model.olist.mart_category_sales": 4.0,
+        },
+    )
+    run_id = "1234567f-0000-0000-0000-000000000000"
+    assert slowest_dbt_nodes(run_id, tmp_path) == [
+        ("mart_category_sales", 4.0),
+        ("dim_customer", 2.5),
+        ("unique_fact_orders_order_id", 0.5),
+    ]
+    assert len(slowest_dbt_nodes(run_id, tmp_path, count=1)) == 1
+    assert slowest_dbt_nodes("99999999-aaaa", tmp_path) == []
