@@ -58,3 +58,17 @@ def test_slowest_dbt_nodes_come_from_the_runs_own_build(tmp_path):
     ]
     assert len(slowest_dbt_nodes(run_id, tmp_path, count=1)) == 1
     assert slowest_dbt_nodes("99999999-aaaa", tmp_path) == []
+
+
+def test_report_without_the_reference_says_so_and_shows_no_ratio_to_it():
+    from orchestration.benchmarks.pipeline import Measured, ScaleResult, render
+
+    result = ScaleResult(orders=10_000_000, rows=56_000_000, megabytes=6000.0, reference_run=False)
+    result.full = Measured(seconds=3000.0, peak_mb=400.0, ok=True)
+    result.nightly = Measured(seconds=300.0, peak_mb=390.0, ok=True)
+    result.loader_seconds = 80.0
+    rows = {line.split(" | ")[0]: line for line in render([result], "cmd").splitlines()}
+    assert rows["| reference total"] == "| reference total | not run |"
+    assert rows["| full pipeline / reference"] == "| full pipeline / reference | - |"
+    assert rows["| loader rows/s vs server COPY rows/s"].endswith("| - |")
+    assert rows["| nightly / full run"] == "| nightly / full run | 0.10 (target <= 0.15) |"
