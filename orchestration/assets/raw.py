@@ -5,16 +5,12 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
-from orchestration.checks.great_expectations import import_in_background
 from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import LoadResult, load_sources
 from orchestration.resources import WarehouseResource
 from orchestration.transient import retry_transient
 
 OWNER = "team:data-engineering"
-# executors that run every step in the run's own process (``JobDefinition.execute_in_process``
-# swaps the job's executor for the second)
-IN_PROCESS_EXECUTORS = {dg.in_process_executor.name, "execute_in_process_executor"}
 
 
 def _table_rows(conninfo: str, contract: SourceContract) -> tuple[int, int]:
@@ -109,8 +105,6 @@ def raw_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         for contract in CONTRACTS
         if dg.AssetKey(["raw", contract.table]) in context.selected_asset_keys
     ]
-    if context.job_def.executor_def.name in IN_PROCESS_EXECUTORS:
-        import_in_background()  # the checks after loading run in this process
     with retry_transient(context):
         settings = warehouse.ready()
     conninfo = warehouse.url("loader")

@@ -13,7 +13,6 @@ table-level ones (row count) on the whole table; its metadata says which (``scop
 
 import contextlib
 import logging
-import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,28 +36,6 @@ from orchestration.transient import retry_transient
 
 EXAMPLES = 10
 WHOLE_TABLE = "whole table"
-
-_importing: threading.Thread | None = None
-
-
-def import_in_background() -> None:
-    """Start importing Great Expectations in a daemon thread, once per process.
-
-    The import costs about 3.5 s of CPU. A run that executes its steps in one process calls
-    this as loading starts: loading waits on the server's COPY, so the import takes that time
-    instead of delaying the first check (a check's own ``import`` waits for this one).
-    """
-    global _importing
-    if _importing is None:
-        _importing = threading.Thread(
-            target=_import_quietly, name="import-great-expectations", daemon=True
-        )
-        _importing.start()
-
-
-def _import_quietly() -> None:
-    with contextlib.suppress(Exception):  # a failing import fails again, loudly, in the check
-        import great_expectations  # noqa: F401
 
 
 @dataclass(frozen=True)
