@@ -131,25 +131,17 @@ def _environment(database: str, sample_dir: Path, landing: Path, home: Path) -> 
     return env
 
 
-def last_run_seconds(dagster_home: Path) -> float:
-    """Start to end of the newest Dagster run of the instance: the pipeline without the
-    command's own start-up and report."""
+def last_run(dagster_home: Path) -> tuple[str | None, float]:
+    """The newest Dagster run of the instance: its id and its start to end in seconds (the
+    pipeline without the command's own start-up and report)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
-            return 0.0
+            return None, 0.0
         stats = instance.get_run_stats(runs[0].run_id)
-        return (stats.end_time or 0) - (stats.start_time or 0)
-
-
-def newest_run_id(dagster_home: Path) -> str | None:
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        runs = instance.get_runs(limit=1)
-        return runs[0].run_id if runs else None
+        return runs[0].run_id, (stats.end_time or 0) - (stats.start_time or 0)
 
 
 def slowest_dbt_nodes(
@@ -551,7 +543,7 @@ def bench_scale(orders: int, seed: int, repeats: int, reference: bool = True) ->
 
     _say(f"{orders:,} orders: full pipeline (python -m orchestration run) ...")
     result.full, result.loader_seconds = run_full(orders, folder, work)
-    result.full_run_seconds = last_run_seconds(work / "dagster")
+    _, result.full_run_seconds = last_run(work / "dagster")
     if not reference and result.full.ok:
         result.rows = ledger_rows(orders)
     _say(f"  {result.full.seconds:.1f} s, peak {result.full.peak_mb:.0f} MB")
@@ -561,8 +553,7 @@ def bench_scale(orders: int, seed: int, repeats: int, reference: bool = True) ->
 
     _say(f"{orders:,} orders: nightly run with a 1 % delta ...")
     result.nightly, result.delta_orders = run_nightly(orders, seed, folder, work)
-    result.nightly_run_seconds = last_run_seconds(work / "dagster")
-    nightly_run = newest_run_id(work / "dagster")
+    nightly_run, result.nightly_run_seconds = last_run(work / "dagster")
     result.nightly_nodes = slowest_dbt_nodes(nightly_run) if nightly_run else []
     _say(f"  {result.nightly.seconds:.1f} s, peak {result.nightly.peak_mb:.0f} MB")
 
