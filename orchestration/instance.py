@@ -1,18 +1,21 @@
-"""The local Dagster instance's event log: SQLite files, without a disk flush per event.
+"""The local Dagster instance's event log: SQLite files, without a disk flush or a new
+connection per event.
 
 Dagster's SQLite event log opens a connection for every event it stores, commits it with a
-flush to disk and closes it (which checkpoints the write-ahead log, another flush). A run of
+flush to disk and closes it (which checkpoints the write-ahead log, another flush); and it asks
+whether a table exists with a new engine and connection for every asset check event. A run of
 this platform stores about a thousand events (every dbt model and test, every check), and
 py-spy put those flushes and connections at half of a nightly run's time on this machine.
 
-This storage is Dagster's own, with two changes for the local instance (``make run``,
-``make dev``): each database file keeps one engine, and its connections run with
-``synchronous=OFF``, so SQLite hands writes to the operating system without waiting for the
-disk. A crash of any process loses nothing; a power cut or an operating-system crash can lose
-or damage the run history of the last moments (never the warehouse). Connections are still
-closed after each event, so the run's database file changes as events arrive and the Dagster
-UI, which watches that file, streams a live run as before. A team deployment keeps its
-instance in PostgreSQL (docker-compose.yml) and does not use this class.
+This storage is Dagster's own, with three changes for the local instance (``make run``,
+``make dev``): each database file keeps one engine whose connection stays open, its connections
+run with ``synchronous=OFF``, so SQLite hands writes to the operating system without waiting
+for the disk, and a table once found is remembered. A crash of any process loses nothing; a
+power cut or an operating-system crash can lose or damage the run history of the last moments
+(never the warehouse). A write to a run's database ends with a checkpoint of its write-ahead
+log (what closing the connection did), so the run's database file changes as events arrive
+and the Dagster UI, which watches that file, streams a live run as before. A team deployment
+keeps its instance in PostgreSQL (docker-compose.yml) and does not use this class.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as db
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 # engines kept per process: the index database and the runs in flight
 ENGINES_KEPT = 16
@@ -50,6 +56,7 @@ class LocalEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -61,10 +68,14 @@ class LocalEventLogStorage(SqliteEventLogStorage):
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.pop(shard, None)
         if engine is None:
+            # one connection kept open (every use holds the storage's lock); a nested use of
+            # the same file opens another for its duration
             engine = db.create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=-1,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
             db.event.listen(engine, "connect", _no_flush)
         self._engines[shard] = engine  # most recently used last
@@ -80,5 +91,29 @@ class LocalEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+                if shard != INDEX_SHARD_NAME:
+                    # the run's file changes now, as when Dagster closed the connection: the
+                    # UI's watcher of that file sees the new events
+                    conn.exec_driver_sql("pragma wal_checkpoint(passive)")
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks on every asset check event, with a new engine each time; a table of the
+        # event log is never dropped, so an answer of yes is kept
+        if table_name not in self._tables and super().has_table(table_name):
+            self._tables.add(table_name)
+        return table_name in self._tables
+
+    def _close_engines(self) -> None:
+        while self._engines:
+            self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._close_engines()  # before Dagster deletes the runs' files
+        super().wipe()
+
+    def dispose(self) -> None:
+        super().dispose()
+        self._close_engines()

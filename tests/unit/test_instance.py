@@ -44,3 +44,43 @@ def test_the_local_instance_stores_events_without_a_flush_each(tmp_path, monkeyp
     (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry: {enabled: true}\n")
     _dagster_env(settings)
     assert "LocalEventLogStorage" in (tmp_path / "dagster" / "dagster.yaml").read_text()
+
+
+def test_a_watcher_of_a_run_sees_each_event_as_it_is_stored(tmp_path):
+    """The Dagster UI streams a live run by watching the run's database file: each stored event
+    must change that file although the writer keeps its connection open."""
+    import logging
+    import queue
+    import time
+
+    from dagster._core.events.log import EventLogEntry
+    from dagster._core.utils import make_new_run_id
+
+    def entry(run_id: str, message: str) -> EventLogEntry:
+        return EventLogEntry(None, logging.INFO, message, run_id, time.time())
+
+    writer = LocalEventLogStorage(str(tmp_path))  # the run's process
+    reader = LocalEventLogStorage(str(tmp_path))  # the UI's process has its own
+    run_id = make_new_run_id()
+    writer.store_event(entry(run_id, "first"))
+    seen: queue.Queue[str] = queue.Queue()
+
+    def on_event(event: EventLogEntry, _cursor: str) -> None:
+        seen.put(event.user_message)
+
+    reader.watch(run_id, None, on_event)
+    try:
+        for message in ("second", "third"):
+            writer.store_event(entry(run_id, message))
+            got: list[str] = []
+            while message not in got:
+                got.append(seen.get(timeout=10))  # queue.Empty: the watcher saw nothing
+    finally:
+        reader.end_watch(run_id, on_event)
+        reader.dispose()
+        writer.dispose()
+    assert [e.user_message for e in writer.get_logs_for_run(run_id)] == [
+        "first",
+        "second",
+        "third",
+    ]
