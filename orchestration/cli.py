@@ -121,6 +121,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Set up the warehouse, load the data, build every asset and run every check."""
     settings = get_settings()
     started = time.perf_counter()
+    from orchestration.checks import gx_process
+
+    # Great Expectations imports in a worker process on the other core while this one starts
+    # the warehouse and Dagster (orchestration/checks/gx_process.py)
+    gx_process.start()
     from orchestration.database import ensure_warehouse
 
     def done(since: float) -> float:
@@ -157,6 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from orchestration.checks.history import latest, record_run
 
         record_run(instance, result.run_id, settings)
+    gx_process.stop()
     done(phase)
     checks = latest(result.get_asset_check_evaluations())
     failed = [c for c in checks if not c.passed]

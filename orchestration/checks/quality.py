@@ -20,10 +20,9 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from orchestration.checks.scope import WHOLE, Scope
 from orchestration.checks.watermarks import (
-    WHOLE,
     Passed,
-    Scope,
     fingerprint,
     full_refresh_requested,
     keep,

@@ -9,7 +9,8 @@ import psycopg
 import pytest
 
 from orchestration.checks.quality import rows_valid, unique_key_in_batch
-from orchestration.checks.watermarks import Scope, advance, scope_for
+from orchestration.checks.scope import Scope
+from orchestration.checks.watermarks import advance, scope_for
 from orchestration.contracts import CONTRACTS_BY_TABLE
 from orchestration.database import connect
 from orchestration.schedules import FULL_REFRESH_CONFIG, asks_for_full_refresh

@@ -1,0 +1,69 @@
+"""Great Expectations in a worker process that imports it while Dagster starts.
+
+Importing Great Expectations costs about 3 s of one core, and the first Great Expectations
+check of a run paid it while every later step waited (the raw suites block dbt).
+``python -m orchestration run`` calls :func:`start` before it imports Dagster: a worker process
+(spawned, so it inherits nothing) imports Great Expectations on the second core while the
+command imports Dagster, prepares the run and loads the files, and every suite is then
+validated there (:func:`validate`). A worker must not compete with the loader for the
+interpreter: an import in a thread of the run's own process did, and was taken back.
+
+Without a worker (the Dagster UI and daemon, the tests) or when it has died, :func:`validate`
+runs in the calling process, as before. Errors raised in the worker are raised in the caller
+(a lost connection is still retried as transient).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from orchestration.checks import gx_validation
+from orchestration.checks.scope import Scope
+from orchestration.checks.suites import Suite
+
+log = logging.getLogger(__name__)
+_worker: ProcessPoolExecutor | None = None
+
+
+def _import_great_expectations() -> None:
+    import great_expectations  # noqa: F401
+
+
+def start() -> None:
+    """Start the worker, which begins importing Great Expectations at once."""
+    global _worker
+    if _worker is None:
+        _worker = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_import_great_expectations,
+        )
+        _worker.submit(int)  # the pool starts its process at the first task
+        atexit.register(stop)
+
+
+def stop() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.shutdown(wait=True, cancel_futures=True)
+        _worker = None
+
+
+def running() -> bool:
+    return _worker is not None
+
+
+def validate(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome:
+    """Validate ``suite`` on the rows of ``scope``: in the worker when there is one."""
+    global _worker
+    if _worker is not None:
+        try:
+            return _worker.submit(gx_validation.validate, suite, conninfo, scope).result()
+        except BrokenProcessPool:
+            log.warning("the Great Expectations worker died; validating in this process")
+            _worker = None
+    return gx_validation.validate(suite, conninfo, scope)

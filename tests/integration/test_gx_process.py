@@ -1,0 +1,42 @@
+"""Great Expectations in the worker process that ``python -m orchestration run`` starts."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from orchestration.checks import gx_process, gx_validation
+from orchestration.checks.scope import Scope
+from orchestration.checks.suites import SUITES
+from orchestration.transient import is_transient
+
+
+@pytest.fixture
+def worker():
+    gx_process.start()
+    assert gx_process.running()
+    yield
+    gx_process.stop()
+    assert not gx_process.running()
+
+
+def test_the_worker_validates_as_the_calling_process_does(warehouse, worker, admin):
+    suite = next(s for s in SUITES if (s.schema, s.table) == ("raw", "olist_orders"))
+    url = warehouse.role_url("loader")
+    (orders,) = admin.execute("select count(*) from raw.olist_orders").fetchone()
+
+    in_worker = gx_process.validate(suite, url, Scope(None, "test"))
+    here = gx_validation.validate(suite, url, Scope(None, "test"))
+
+    assert in_worker == here
+    assert in_worker.passed
+    assert in_worker.checked_rows == orders > 0
+    assert [s["expectation"] for s in in_worker.summaries] == [e.type for e in suite.expectations]
+
+
+def test_a_lost_connection_in_the_worker_reaches_the_caller_as_transient(tmp_path, worker):
+    suite = SUITES[0]
+    nowhere = f"postgresql://loader@/olist?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(psycopg.OperationalError) as raised:
+        gx_process.validate(suite, nowhere, Scope(None, "test"))
+    assert is_transient(raised.value)  # so the check step is retried, as in one process
