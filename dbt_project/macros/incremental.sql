@@ -44,27 +44,28 @@
    the staging refs in a depends_on comment, because refs inside is_incremental() blocks
    are not seen when dbt parses the project. #}
 {% macro orders_changed_since_watermark() -%}
+    {%- set watermark = processed_batch_watermark() %}
     select changed_orders.order_id
     from {{ ref('stg_olist__orders') }} as changed_orders
-    where changed_orders.batch_id > {{ processed_batch_watermark() }}
+    where changed_orders.batch_id > {{ watermark }}
     union
     select changed_items.order_id
     from {{ ref('stg_olist__order_items') }} as changed_items
-    where changed_items.batch_id > {{ processed_batch_watermark() }}
+    where changed_items.batch_id > {{ watermark }}
     union
     select changed_payments.order_id
     from {{ ref('stg_olist__order_payments') }} as changed_payments
-    where changed_payments.batch_id > {{ processed_batch_watermark() }}
+    where changed_payments.batch_id > {{ watermark }}
     union
     select changed_reviews.order_id
     from {{ ref('stg_olist__order_reviews') }} as changed_reviews
-    where changed_reviews.batch_id > {{ processed_batch_watermark() }}
+    where changed_reviews.batch_id > {{ watermark }}
     union
     select customer_orders.order_id
     from {{ ref('stg_olist__customers') }} as changed_customers
     inner join {{ ref('stg_olist__orders') }} as customer_orders
         on changed_customers.customer_id = customer_orders.customer_id
-    where changed_customers.batch_id > {{ processed_batch_watermark() }}
+    where changed_customers.batch_id > {{ watermark }}
 {%- endmacro %}
 
 {# order_ids of int_orders_enriched newer than this model's watermark: every change to an
@@ -84,18 +85,19 @@
    the sellers and months of the items of changed orders, and every month of a seller whose
    row changed (state and city are in the mart). #}
 {% macro seller_months_changed() -%}
+    {%- set watermark = processed_batch_watermark() %}
     select
         items.seller_id,
         cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month
     from {{ ref('fact_order_items') }} as items
     inner join {{ ref('fact_orders') }} as changed on items.order_id = changed.order_id
-    where changed.last_batch_id > {{ processed_batch_watermark() }}
+    where changed.last_batch_id > {{ watermark }}
     union
     select
         moved.seller_id,
         cast({{ dbt.date_trunc('month', 'moved.order_date') }} as date) as order_month
     from {{ ref('fact_order_items') }} as moved
     inner join {{ ref('stg_olist__sellers') }} as sellers on moved.seller_id = sellers.seller_id
-    where sellers.batch_id > {{ processed_batch_watermark() }}
+    where sellers.batch_id > {{ watermark }}
 {%- endmacro %}
 
