@@ -126,7 +126,8 @@ def start_embedded(settings: Settings) -> None:
         f"-c listen_addresses='' -k {settings.socket_dir} -p 5432 "
         "-c max_connections=200 -c shared_buffers=512MB -c work_mem=64MB "
         "-c maintenance_work_mem=256MB -c fsync=on -c synchronous_commit=off "
-        "-c max_wal_size=4GB -c checkpoint_timeout=15min"
+        "-c max_wal_size=4GB -c checkpoint_timeout=15min "
+        "-c wal_level=minimal -c max_wal_senders=0"
     )
     result = _run_as_server_user(
         [

@@ -12,15 +12,19 @@
       batch (a new or changed order, item, payment, review or customer row) and merge on the
       unique key;
     - mart_seller_performance: recompute the seller-months a changed order or seller reaches
-      and replace them, so a group that no longer qualifies disappears. The coarser marts
-      (per day, per category and month, per state and month) are rebuilt: a night's status
-      changes reach orders of every month, so nearly all their groups would be recomputed.
+      and replace them, so a group that no longer qualifies disappears;
+    - the coarser marts (per day, per category and month, per state and month): delete and
+      recompute every period a change reaches (the purchase days or months of the changed
+      orders; a night's new orders and status changes reach a few recent periods), so a
+      group that no longer qualifies disappears and untouched periods are not read.
 
     Global rules (segments and RFM scores relative to the as-of date, cohort retention) are
     rebuilt in full from the incremental tables below them.
 
     Not covered (use a full refresh): a loaded file replaced by a changed copy that drops
-    rows (the loader replaces its batch), since rows that disappear leave no newer batch. -#}
+    rows (the loader replaces its batch), since rows that disappear leave no newer batch; an
+    order whose purchase date moves to another period (the old period keeps it); a changed
+    category translation file (a reference file: the period marts keep the old names). -#}
 
 {# The newest batch already processed into this model; -1 when it is empty.
    In an incremental build it is read when the model compiles, before anything is written,
@@ -101,3 +105,49 @@
     where sellers.batch_id > {{ watermark }}
 {%- endmacro %}
 
+
+{#- The period marts (mart_category_sales, mart_executive_dashboard,
+    mart_delivery_performance) replace every period a change reaches: a pre-hook deletes the
+    periods, the model recomputes them from the facts of those periods only and
+    delete+insert writes them. As for mart_seller_performance, the pre-hook and the model read
+    the same watermark, both before the delete. -#}
+
+{# Purchase months of the items of orders changed since the watermark, and every month of a
+   product whose row changed (its category is in the mart). #}
+{% macro category_months_changed() -%}
+    {%- set watermark = processed_batch_watermark() %}
+    select cast({{ dbt.date_trunc('month', 'changed.order_date') }} as date) as order_month
+    from {{ ref('fact_order_items') }} as changed
+    where changed.last_batch_id > {{ watermark }}
+    union
+    select cast({{ dbt.date_trunc('month', 'sold.order_date') }} as date) as order_month
+    from {{ ref('fact_order_items') }} as sold
+    inner join {{ ref('dim_product') }} as products on sold.product_id = products.product_id
+    where products.batch_id > {{ watermark }}
+{%- endmacro %}
+
+{# Purchase days of every order of a person with an order changed since the watermark: the
+   changed orders' own days, and the days a person's first counted order (the day's new
+   customers) may have moved from or to. #}
+{% macro executive_days_changed() -%}
+    select distinct same_person.order_date
+    from {{ ref('fact_orders') }} as same_person
+    where same_person.customer_unique_id in (
+        select changed.customer_unique_id
+        from {{ ref('fact_orders') }} as changed
+        where changed.last_batch_id > {{ processed_batch_watermark() }}
+    )
+{%- endmacro %}
+
+{# Purchase months of the orders changed since the watermark (an order delivered, or no longer
+   delivered) and of the deliveries whose lane changed (their seller's row changed). #}
+{% macro delivery_months_changed() -%}
+    {%- set watermark = processed_batch_watermark() %}
+    select cast({{ dbt.date_trunc('month', 'changed.order_date') }} as date) as order_month
+    from {{ ref('fact_orders') }} as changed
+    where changed.last_batch_id > {{ watermark }}
+    union
+    select moved.order_month
+    from {{ ref('fact_deliveries') }} as moved
+    where moved.last_batch_id > {{ watermark }}
+{%- endmacro %}

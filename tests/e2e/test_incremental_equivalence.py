@@ -116,7 +116,7 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
     assert len(folders) == DAYS
     tables = compared_tables(conn)
     names = {name for _, name in tables}
-    assert set(INCREMENTAL_FACTS) <= names and "mart_customer_analytics" in names
+    assert set(INCREMENTAL_FACTS) <= names and "dim_customer" in names
     assert {"stg_olist__orders", "int_orders_enriched", "mart_seller_performance"} <= names
     for day, folder in enumerate(sorted(folders), start=1):
         before = row_versions(conn)

@@ -40,7 +40,7 @@ def test_every_mart_is_filled_and_readable_by_the_reporter(warehouse, mart):
 @pytest.mark.parametrize(
     ("table", "column", "planted"),
     [
-        ("marts.mart_customer_analytics", "customer_city", "maria.silva@example.com.br"),
+        ("core.dim_customer", "customer_city", "maria.silva@example.com.br"),
         ("core.dim_seller", "seller_city", "ligue (11) 98765-4321"),
     ],
 )

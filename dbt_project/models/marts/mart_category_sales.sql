@@ -1,10 +1,27 @@
 {#- Sales of counted orders per category shown to users (English, else Portuguese, else
     'unknown': dim_product) and purchase month: GMV (price + freight), items, orders and the
-    average item price. -#}
+    average item price. Incremental: the months a changed order or product reaches are
+    deleted, computed again and written back (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['category', 'order_month'],
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }} where order_month in ({{ category_months_changed() }})
+        {% endif %}"
+    ]
+) }}
 with
 
 items as (
-    select * from {{ ref('fact_order_items') }}
+    select * from {{ ref('fact_order_items') }} as items
+    {% if is_incremental() -%}
+    where cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
+        {{ category_months_changed() }}
+    )
+    {%- endif %}
 ),
 
 products as (
@@ -18,7 +35,9 @@ categorised as (
         items.order_id,
         items.price,
         items.freight_value,
-        items.item_value
+        items.item_value,
+        greatest(items.last_batch_id, coalesce(products.batch_id, items.last_batch_id))
+            as last_batch_id
     from items
     left join products on items.product_id = products.product_id
     where items.is_counted
@@ -32,6 +51,7 @@ select
     {{ money('sum(categorised.freight_value)') }} as freight_value,
     cast(count(*) as bigint) as items,
     cast(count(distinct categorised.order_id) as bigint) as orders,
-    {{ money('avg(categorised.price)', 12) }} as avg_price
+    {{ money('avg(categorised.price)', 12) }} as avg_price,
+    cast(max(categorised.last_batch_id) as bigint) as last_batch_id
 from categorised
 group by categorised.category, categorised.order_month

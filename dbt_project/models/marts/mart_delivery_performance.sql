@@ -1,11 +1,28 @@
 {#- Delivery performance of delivered orders by purchase month, at two grains told apart by
     the grain column: 'customer_state' (one row per customer state and month, seller_state
     'ALL') and 'lane' (one row per seller state, customer state and month). Averages are
-    given with the counts they are made of, so rows can be rolled up exactly. -#}
+    given with the counts they are made of, so rows can be rolled up exactly. Incremental:
+    the months a changed order or lane reaches are deleted, computed again and written back
+    (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['grain', 'order_month', 'customer_state', 'seller_state'],
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }} where order_month in ({{ delivery_months_changed() }})
+        {% endif %}"
+    ]
+) }}
+-- depends_on: {{ ref('fact_orders') }}
 with
 
 deliveries as (
-    select * from {{ ref('fact_deliveries') }}
+    select * from {{ ref('fact_deliveries') }} as deliveries
+    {% if is_incremental() -%}
+    where deliveries.order_month in ({{ delivery_months_changed() }})
+    {%- endif %}
 ),
 
 lanes as (
@@ -17,7 +34,8 @@ lanes as (
         count(*) as delivered_orders,
         sum(case when deliveries.is_on_time then 1 else 0 end) as on_time_orders,
         sum(deliveries.delivery_days) as total_delivery_days,
-        sum(deliveries.days_late) as total_days_late
+        sum(deliveries.days_late) as total_days_late,
+        max(deliveries.last_batch_id) as last_batch_id
     from deliveries
     group by deliveries.order_month, deliveries.customer_state, deliveries.seller_state
 ),
@@ -31,7 +49,8 @@ states as (
         count(*) as delivered_orders,
         sum(case when deliveries.is_on_time then 1 else 0 end) as on_time_orders,
         sum(deliveries.delivery_days) as total_delivery_days,
-        sum(deliveries.days_late) as total_days_late
+        sum(deliveries.days_late) as total_days_late,
+        max(deliveries.last_batch_id) as last_batch_id
     from deliveries
     group by deliveries.order_month, deliveries.customer_state
 ),
@@ -61,5 +80,6 @@ select
     cast(
         cast(both_grains.total_days_late as numeric(18, 6)) / both_grains.delivered_orders
         as numeric(8, 2)
-    ) as avg_days_late
+    ) as avg_days_late,
+    cast(both_grains.last_batch_id as bigint) as last_batch_id
 from both_grains

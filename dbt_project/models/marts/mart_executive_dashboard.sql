@@ -1,17 +1,42 @@
 {#- One row per purchase day: the executive KPIs of BUSINESS_RULES.md. The on-time rate and the
     average review score come with the counts they are made of (orders on time among the
     delivered, reviewed orders and their score sum), so that days roll up exactly: a sum of
-    counts, divided. -#}
+    counts, divided. Incremental: the days a changed order reaches are deleted, computed
+    again and written back (macros/incremental.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_date',
+    on_schema_change='fail',
+    pre_hook=[
+        "{% if is_incremental() %}
+        delete from {{ this }} where order_date in ({{ executive_days_changed() }})
+        {% endif %}"
+    ]
+) }}
 with
 
+{% if is_incremental() -%}
+days as (
+    {{ executive_days_changed() }}
+),
+{%- endif %}
+
 orders as (
-    select * from {{ ref('fact_orders') }}
+    select * from {{ ref('fact_orders') }} as orders
+    {% if is_incremental() -%}
+    where orders.order_date in (select days.order_date from days)
+    {%- endif %}
 ),
 
 first_orders as (
     select cast(first_counted_order_at as date) as order_date, count(*) as new_customers
     from {{ ref('dim_customer') }}
-    where first_counted_order_at is not null
+    where
+        first_counted_order_at is not null
+        {% if is_incremental() -%}
+        and cast(first_counted_order_at as date) in (select days.order_date from days)
+        {%- endif %}
     group by cast(first_counted_order_at as date)
 ),
 
@@ -45,7 +70,8 @@ daily as (
         sum(case when is_delivered and is_on_time then 1 else 0 end) as on_time_orders,
         avg(case when is_delivered then case when is_on_time then 1.0 else 0.0 end end)
             as on_time_rate,
-        avg(case when is_delivered then delivery_days end) as avg_delivery_days
+        avg(case when is_delivered then delivery_days end) as avg_delivery_days,
+        max(last_batch_id) as last_batch_id
     from orders
     group by order_date
 )
@@ -67,7 +93,8 @@ select
     cast(daily.delivered_orders as bigint) as delivered_orders,
     cast(daily.on_time_orders as bigint) as on_time_orders,
     cast(daily.on_time_rate as numeric(6, 4)) as on_time_rate,
-    cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days
+    cast(daily.avg_delivery_days as numeric(8, 2)) as avg_delivery_days,
+    cast(daily.last_batch_id as bigint) as last_batch_id
 from daily
 left join daily_customers on daily.order_date = daily_customers.order_date
 left join first_orders on daily.order_date = first_orders.order_date
