@@ -1,25 +1,31 @@
 {#- Cohort retention (BUSINESS_RULES.md, Customers and segments): a cohort is the month of a
     person's first counted order; retention at month k is the share of the cohort with a
     counted order in month cohort + k. Every month from the cohort's own to the as-of month
-    has a row, with 0 active customers where nobody ordered. -#}
+    has a row, with 0 active customers where nobody ordered. The first counted order comes
+    from the people's order history (the column dim_customer passes on), so the mart does not
+    wait for dim_customer's RFM sorts and builds beside them. -#}
 with
+
+as_of as (
+    {{ as_of_date_query() }}
+),
 
 customers as (
     select
-        customers.customer_unique_id,
-        cast({{ dbt.date_trunc('month', 'customers.first_counted_order_at') }} as date)
-            as cohort_month,
-        cast({{ dbt.date_trunc('month', 'customers.as_of_date') }} as date) as as_of_month
-    from {{ ref('dim_customer') }} as customers
-    where customers.first_counted_order_at is not null
+        history.customer_unique_id,
+        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
+            as cohort_month
+    from {{ ref('int_customer_orders_summarised') }} as history
+    where history.customer_unique_id is not null and history.first_counted_order_at is not null
 ),
 
 cohorts as (
     select
         customers.cohort_month,
-        max(customers.as_of_month) as as_of_month,
+        max(cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date)) as as_of_month,
         count(*) as cohort_size
     from customers
+    cross join as_of
     group by customers.cohort_month
 ),
 
