@@ -18,8 +18,11 @@
       orders; a night's new orders and status changes reach a few recent periods), so a
       group that no longer qualifies disappears and untouched periods are not read.
 
-    Global rules (segments and RFM scores relative to the as-of date, cohort retention) are
-    rebuilt in full from the incremental tables below them.
+    dim_customer computes again the people a newer batch reached and scores everyone else
+    again from their stored row (segments move with the as-of date, RFM scores with the
+    population), merging only the rows that moved (models/core/dim_customer.sql). Cohort
+    retention and the small roll-ups are rebuilt in full from the incremental tables below
+    them.
 
     Not covered (use a full refresh): a loaded file replaced by a changed copy that drops
     rows (the loader replaces its batch), since rows that disappear leave no newer batch; an

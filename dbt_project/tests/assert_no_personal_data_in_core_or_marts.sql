@@ -4,7 +4,8 @@
     column that still holds a match. Tables with a batch column are scanned from the newer
     batches only when the orchestrator says so (macros/test_scope.sql). Views are skipped:
     they show the columns of the tables scanned here (mart_customer_analytics is a view of
-    dim_customer), and scanning them would read those tables twice. -#}
+    dim_customer), and scanning them would read those tables twice. It runs after every mart
+    (the depends_on lines): a table being replaced while it is scanned would wait for it. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'fact_reviews'}}}) }}
 -- depends_on: {{ ref('mart_executive_dashboard') }}
 -- depends_on: {{ ref('mart_customer_analytics') }}
@@ -12,6 +13,9 @@
 -- depends_on: {{ ref('mart_seller_performance') }}
 -- depends_on: {{ ref('mart_delivery_performance') }}
 -- depends_on: {{ ref('mart_category_sales') }}
+-- depends_on: {{ ref('mart_customer_segments') }}
+-- depends_on: {{ ref('mart_seller_leaderboard') }}
+-- depends_on: {{ ref('mart_seller_period_totals') }}
 -- depends_on: {{ ref('dim_geolocation') }}
 -- depends_on: {{ ref('fact_payments') }}
 -- depends_on: {{ ref('fact_reviews') }}
