@@ -8,8 +8,8 @@
     reproducible; in byte order, collate "C": the hex ids sort the same, and a sort on most
     ties that compares bytes takes half the time of one with the locale's rules). ntile(5) over n rows makes buckets of n / 5 rows, the first n mod 5 of them
     one row larger, so the bucket of a person is fixed by the four bucket ends (the sort keys
-    at those ranks): `bucket_bounds` finds them with one narrow sort per measure, and
-    `rfm_score` compares a person's key with them.
+    at those ranks): the `*_bounds` CTEs find them, sorting only the people who share a key
+    value with a bucket end, and each score compares a person's key with them.
 
     Incremental (macros/incremental.sql): the people whose customer rows or orders changed
     since the newest batch here are computed again from their sources; everyone else is
@@ -81,15 +81,41 @@ bucket_ends as (
     cross join (values (1), (2), (3), (4)) as buckets (bucket)
 ),
 
-{#- The sort keys (and ids) at the bucket ends, per measure: recency ranks the oldest last
-    counted order first (the most days since it, score 1). -#}
+{#- The bucket ends, per measure, without sorting every buyer: the people per key value (a hash
+    aggregate) and their running total tell which key value holds each bucket end and the
+    end's rank among the people with that value; only those people are sorted by id.
+    Recency ranks the oldest last counted order first (the most days since it, score 1). -#}
 {%- for measure, key in measures %}
+
+{{ measure }}_keys as (
+    select
+        counts.sort_key,
+        counts.people,
+        sum(counts.people) over (order by counts.sort_key rows unbounded preceding)
+            - counts.people as people_before
+    from (
+        select {{ key }} as sort_key, count(*) as people
+        from buyers as ranked
+        group by {{ key }}
+    ) as counts
+),
+
+{{ measure }}_ends as (
+    select
+        bucket_ends.bucket,
+        keys.sort_key,
+        bucket_ends.end_rank - keys.people_before as rank_in_key
+    from {{ measure }}_keys as keys
+    inner join bucket_ends
+        on bucket_ends.end_rank > keys.people_before
+        and bucket_ends.end_rank <= keys.people_before + keys.people
+),
 
 {{ measure }}_bounds as (
     select
         {%- for bucket in range(1, 5) %}
-        max(case when bucket_ends.bucket = {{ bucket }} then ranked.sort_key end) as key_{{ bucket }},
-        max(case when bucket_ends.bucket = {{ bucket }} then ranked.customer_unique_id end)
+        max(case when ends.bucket = {{ bucket }} then ranked.sort_key end) as key_{{ bucket }},
+        max(case when ends.bucket = {{ bucket }} then ranked.customer_unique_id end)
             as id_{{ bucket }}{{ ',' if not loop.last }}
         {%- endfor %}
     from (
@@ -97,13 +123,16 @@ bucket_ends as (
             ranked.customer_unique_id,
             {{ key }} as sort_key,
             row_number() over (
-                order by {{ key }}, ranked.customer_unique_id collate "C"
-            ) as buyer_rank
+                partition by {{ key }} order by ranked.customer_unique_id collate "C"
+            ) as rank_in_key
         from buyers as ranked
+        where {{ key }} in (select ends.sort_key from {{ measure }}_ends as ends)
     ) as ranked
-    inner join bucket_ends on ranked.buyer_rank = bucket_ends.end_rank
+    inner join {{ measure }}_ends as ends
+        on ranked.sort_key = ends.sort_key and ranked.rank_in_key = ends.rank_in_key
 ),
 {%- endfor %}
+
 
 {% if is_incremental() -%}
 changed as (

@@ -7,7 +7,7 @@
 with
 
 as_of as (
-    {{ as_of_date_query() }}
+    select as_of_date from {{ ref('int_reporting_as_of') }}
 ),
 
 customers as (
