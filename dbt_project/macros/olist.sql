@@ -66,19 +66,6 @@
     cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as numeric(18, 6)) / 86400
 {%- endmacro %}
 
-{# The reporting as-of date, as a one-row query with the column as_of_date: var as_of_date,
-   else the latest purchase date in the data. A query rather than a scalar subquery: the
-   planner repeats a scalar subquery wherever its value is used (dim_customer used it four
-   times, each a full read of the orders), while an aggregate in FROM is computed once. #}
-{% macro as_of_date_query() -%}
-    {%- if var('as_of_date') -%}
-        select cast('{{ var("as_of_date") }}' as date) as as_of_date
-    {%- else -%}
-        select max(cast(order_purchase_timestamp as date)) as as_of_date
-        from {{ ref('stg_olist__orders') }}
-    {%- endif -%}
-{%- endmacro %}
-
 {# Median of a column within a group (dim_geolocation). percentile_cont is the ANSI form;
    Spark spells it percentile(). #}
 {% macro median(column) -%}

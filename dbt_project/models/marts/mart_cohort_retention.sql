@@ -7,7 +7,8 @@
 with
 
 as_of as (
-    select as_of_date from {{ ref('int_reporting_as_of') }}
+    select cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as as_of_month
+    from {{ ref('int_reporting_as_of') }}
 ),
 
 customers as (
@@ -22,10 +23,8 @@ customers as (
 cohorts as (
     select
         customers.cohort_month,
-        max(cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date)) as as_of_month,
         count(*) as cohort_size
     from customers
-    cross join as_of
     group by customers.cohort_month
 ),
 
@@ -58,9 +57,10 @@ grid as (
         months.month_start as activity_month,
         cohorts.cohort_size
     from cohorts
+    cross join as_of
     inner join months
         on months.month_start >= cohorts.cohort_month
-        and months.month_start <= cohorts.as_of_month
+        and months.month_start <= as_of.as_of_month
 )
 
 select
