@@ -1014,7 +1014,7 @@ class _World:
 
         # reviews
         reviewed = self._emit_reviews(rng, files, order_id, status, purchase, dlv, est_day)
-        if status in _OPEN_STATUSES:
+        if status in _OPEN_STATUSES and not _lost(est_day, self.snapshot_day):
             self.open[order_id] = _OpenOrder(
                 order_id, customer_id, status, purchase, app, car, dlv, est_day, plan, reviewed
             )
@@ -1349,6 +1349,16 @@ def generate(
 # --- deltas --------------------------------------------------------------------------------------
 
 
+# An open order whose estimated delivery date passed this many days ago is lost: its status
+# never changes again. The real set has such orders (shipped in 2017, never delivered); moving
+# them on in the first delta would make that delta reach every month of the history.
+LOST_AFTER_DAYS = 30
+
+
+def _lost(est_day: int, day: int) -> bool:
+    return est_day < day - LOST_AFTER_DAYS
+
+
 def _advance_plan(rng: random.Random, order: _OpenOrder, day_start: int, force: bool) -> None:
     """Decide the missing future steps of an open order; ``force`` makes one happen today."""
     plan = order.plan
@@ -1386,8 +1396,13 @@ def _write_delta_day(
     with _open_files(folder, DELTA_FILE_NAMES) as files:
         # 1. open orders move on: one full order row per changed order
         write_order = files.handles[ORDERS_FILE].write
-        for index, order in enumerate(list(world.open.values())):
-            _advance_plan(rng, order, day * DAY, force=first and index == 0)
+        force = first
+        for order in list(world.open.values()):
+            if _lost(order.est_day, day):
+                del world.open[order.order_id]  # stuck for good, as in the real set
+                continue
+            _advance_plan(rng, order, day * DAY, force=force)
+            force = False
             app, car, dlv = order.plan
             if app is None or app > snapshot:
                 app = car = dlv = None
