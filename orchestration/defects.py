@@ -82,7 +82,12 @@ def plant(folder: Path, defects: tuple[str, ...] = DEFECTS, seed: int = 7) -> di
         )
         planted["orphan_item"] = [orphan]
     if "negative_price" in defects:
-        row = rng.choice(items)
+        # an item whose order keeps a value of at least zero (price + freight of its items),
+        # so that the order-level checks do not fail with it
+        totals: dict[str, float] = {}
+        for item in items:
+            totals[item[0]] = totals.get(item[0], 0.0) + float(item[5]) + float(item[6])
+        row = rng.choice([r for r in items if totals[r[0]] - float(r[5]) - 15 >= 0])
         row[5] = "-15.00"
         planted["negative_price"] = [f"{row[0]}/{row[1]}"]
     if "payment_mismatch" in defects:
