@@ -131,12 +131,17 @@ def start_embedded(settings: Settings) -> None:
     # reference's models 13.7 s -> 11.0-11.5 s (both against wal_level=replica). It rules out
     # replication and point-in-time recovery, which an embedded warehouse does not offer;
     # backups are pg_dump (orchestration/backup.py).
+    # random_page_cost=1.1: the warehouse is on local SSD and mostly in memory, where an
+    # index lookup costs little more than a sequential read (the default 4 is for spinning
+    # disks). With 4 the planner hashed the whole target of every nightly merge: merging
+    # 11,331 changed order items into 1.1 million took 0.83 s, 0.14 s through the key index.
     options = (
         f"-c listen_addresses='' -k {settings.socket_dir} -p 5432 "
         "-c max_connections=200 -c shared_buffers=512MB -c work_mem=64MB "
         "-c maintenance_work_mem=256MB -c fsync=on -c synchronous_commit=off "
         "-c max_wal_size=4GB -c checkpoint_timeout=15min "
-        "-c wal_level=minimal -c max_wal_senders=0 -c wal_skip_threshold=64MB"
+        "-c wal_level=minimal -c max_wal_senders=0 -c wal_skip_threshold=64MB "
+        "-c random_page_cost=1.1"
     )
     result = _run_as_server_user(
         [
