@@ -9,7 +9,7 @@
     incremental_strategy='merge',
     unique_key='order_id',
     on_schema_change='fail',
-    indexes=[{'columns': ['order_id'], 'unique': True}],
+    indexes=[{'columns': ['order_id'], 'unique': True}, {'columns': ['last_batch_id']}],
     pre_hook=[
         "{% if is_incremental() %}
         delete from {{ this }} where order_id in (
@@ -21,21 +21,31 @@
     ]
 ) }}
 -- depends_on: {{ ref('stg_olist__sellers') }}
+{%- if is_incremental() %}
+{%- set watermark = processed_batch_watermark() %}
+{%- endif %}
 with
 
+{# Incremental: the changed orders as a union, not `last_batch_id > n or order_id in (...)`,
+    which the planner cannot answer from the indexes: it expected half the orders and read
+    every order item twice (2.1 s for 268 deliveries at a million orders). #}
 orders as (
     select * from {{ ref('fact_orders') }}
-    {% if is_incremental() -%}
     where
-        last_batch_id > {{ processed_batch_watermark() }}
-        or order_id in (
+        is_delivered
+        {% if is_incremental() -%}
+        and order_id in (
+            select changed.order_id
+            from {{ ref('fact_orders') }} as changed
+            where changed.last_batch_id > {{ watermark }}
+            union
             select moved.order_id
             from {{ ref('fact_order_items') }} as moved
             inner join {{ ref('stg_olist__sellers') }} as sellers
                 on moved.seller_id = sellers.seller_id
-            where sellers.batch_id > {{ processed_batch_watermark() }}
+            where sellers.batch_id > {{ watermark }}
         )
-    {%- endif %}
+        {%- endif %}
 ),
 
 first_items as (
@@ -90,4 +100,3 @@ left join first_items
     on orders.order_id = first_items.order_id and first_items.item_rank = 1
 left join order_sellers on orders.order_id = order_sellers.order_id
 left join sellers on first_items.seller_id = sellers.seller_id
-where orders.is_delivered
