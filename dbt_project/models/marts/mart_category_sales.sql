@@ -9,7 +9,8 @@
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}
-        delete from {{ this }} where order_month in ({{ category_months_changed() }})
+        delete from {{ this }}
+        where order_month in ({{ values_when_incremental(category_months_changed(), 'date') }})
         {% endif %}"
     ]
 ) }}
@@ -19,7 +20,7 @@ items as (
     select * from {{ ref('fact_order_items') }} as items
     {% if is_incremental() -%}
     where cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
-        {{ category_months_changed() }}
+        {{ values_when_incremental(category_months_changed(), 'date') }}
     )
     {%- endif %}
 ),

@@ -11,7 +11,8 @@
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}
-        delete from {{ this }} where order_month in ({{ delivery_months_changed() }})
+        delete from {{ this }}
+        where order_month in ({{ values_when_incremental(delivery_months_changed(), 'date') }})
         {% endif %}"
     ]
 ) }}
@@ -21,7 +22,9 @@ with
 deliveries as (
     select * from {{ ref('fact_deliveries') }} as deliveries
     {% if is_incremental() -%}
-    where deliveries.order_month in ({{ delivery_months_changed() }})
+    where deliveries.order_month in (
+        {{ values_when_incremental(delivery_months_changed(), 'date') }}
+    )
     {%- endif %}
 ),
 

@@ -10,22 +10,20 @@
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}
-        delete from {{ this }} where order_date in ({{ executive_days_changed() }})
+        delete from {{ this }}
+        where order_date in ({{ values_when_incremental(executive_days_changed(), 'date') }})
         {% endif %}"
     ]
 ) }}
-with
-
-{% if is_incremental() -%}
-days as (
-    {{ executive_days_changed() }}
-),
+{%- if is_incremental() %}
+{%- set changed_days = values_when_incremental(executive_days_changed(), 'date') %}
 {%- endif %}
+with
 
 orders as (
     select * from {{ ref('fact_orders') }} as orders
     {% if is_incremental() -%}
-    where orders.order_date in (select days.order_date from days)
+    where orders.order_date in ({{ changed_days }})
     {%- endif %}
 ),
 
@@ -38,7 +36,7 @@ first_orders as (
         customer_unique_id is not null
         and first_counted_order_at is not null
         {% if is_incremental() -%}
-        and cast(first_counted_order_at as date) in (select days.order_date from days)
+        and cast(first_counted_order_at as date) in ({{ changed_days }})
         {%- endif %}
     group by cast(first_counted_order_at as date)
 ),

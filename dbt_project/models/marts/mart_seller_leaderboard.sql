@@ -4,10 +4,10 @@
     then reads the first rows of an index instead of summing every seller-month, which is what
     keeps it fast at millions of orders. Rates are not stored: they are the counts divided
     (BUSINESS_RULES.md, Sellers), done by the reader.
-    Incremental: every period of a seller whose months changed (the seller-months a changed
-    order or seller reaches, macros/incremental.sql) is deleted by the pre-hook, then computed
-    again from the seller's monthly rows, so a seller or period that no longer qualifies
-    disappears. -#}
+    Incremental: the periods a changed seller-month falls in (its quarter, its year and the
+    whole history; the seller-months a changed order or seller reaches, macros/incremental.sql)
+    are deleted by the pre-hook, then computed again from the seller's monthly rows, so a
+    period that no longer qualifies disappears. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -16,7 +16,7 @@
     pre_hook=[
         "{% if is_incremental() %}
         delete from {{ this }}
-        where seller_id in (select changed.seller_id from ({{ seller_months_changed() }}) as changed)
+        where (seller_id, period) in ({{ leaderboard_periods_changed() }})
         {% endif %}"
     ]
 ) }}
@@ -70,29 +70,38 @@ rolled_up as (
         seller_months.seller_state,
         seller_months.seller_city,
         grouping sets ((seller_months.quarter_start), (seller_months.year_start), ())
+),
+
+leaderboard as (
+    select
+        case rolled_up.period_kind
+            when 'quarter' then to_char(rolled_up.period_start, 'YYYY-"Q"Q')
+            when 'year' then to_char(rolled_up.period_start, 'YYYY')
+            else 'all'
+        end as period,
+        rolled_up.period_kind,
+        rolled_up.seller_id,
+        rolled_up.seller_state,
+        rolled_up.seller_city,
+        rolled_up.first_month,
+        rolled_up.last_month,
+        cast(rolled_up.active_months as integer) as active_months,
+        {{ money('rolled_up.seller_revenue') }} as seller_revenue,
+        {{ money('rolled_up.freight_value') }} as freight_value,
+        cast(rolled_up.items as bigint) as items,
+        cast(rolled_up.orders as bigint) as orders,
+        cast(rolled_up.reviewed_orders as bigint) as reviewed_orders,
+        cast(rolled_up.review_score_sum as bigint) as review_score_sum,
+        cast(rolled_up.delivered_orders as bigint) as delivered_orders,
+        cast(rolled_up.on_time_orders as bigint) as on_time_orders,
+        cast(rolled_up.late_shipments as bigint) as late_shipments,
+        cast(rolled_up.last_batch_id as bigint) as last_batch_id
+    from rolled_up
 )
 
-select
-    case rolled_up.period_kind
-        when 'quarter' then to_char(rolled_up.period_start, 'YYYY-"Q"Q')
-        when 'year' then to_char(rolled_up.period_start, 'YYYY')
-        else 'all'
-    end as period,
-    rolled_up.period_kind,
-    rolled_up.seller_id,
-    rolled_up.seller_state,
-    rolled_up.seller_city,
-    rolled_up.first_month,
-    rolled_up.last_month,
-    cast(rolled_up.active_months as integer) as active_months,
-    {{ money('rolled_up.seller_revenue') }} as seller_revenue,
-    {{ money('rolled_up.freight_value') }} as freight_value,
-    cast(rolled_up.items as bigint) as items,
-    cast(rolled_up.orders as bigint) as orders,
-    cast(rolled_up.reviewed_orders as bigint) as reviewed_orders,
-    cast(rolled_up.review_score_sum as bigint) as review_score_sum,
-    cast(rolled_up.delivered_orders as bigint) as delivered_orders,
-    cast(rolled_up.on_time_orders as bigint) as on_time_orders,
-    cast(rolled_up.late_shipments as bigint) as late_shipments,
-    cast(rolled_up.last_batch_id as bigint) as last_batch_id
-from rolled_up
+select * from leaderboard
+{% if is_incremental() -%}
+where (leaderboard.seller_id, leaderboard.period) in (
+    select changed.seller_id, changed.period from ({{ leaderboard_periods_changed() }}) as changed
+)
+{%- endif %}
