@@ -13,16 +13,18 @@
       unique key;
     - mart_seller_performance: recompute the seller-months a changed order or seller reaches
       and replace them, so a group that no longer qualifies disappears;
-    - the coarser marts (per day, per category and month, per state and month): delete and
-      recompute every period a change reaches (the purchase days or months of the changed
-      orders; a night's new orders and status changes reach a few recent periods), so a
-      group that no longer qualifies disappears and untouched periods are not read.
+    - the coarser marts (per day, per category and month, per state and month, cohort and
+      activity month, seller and period): delete and recompute every period a change
+      reaches (the purchase days or months of the changed orders; a night's new orders and
+      status changes reach a few recent periods), so a group that no longer qualifies
+      disappears and untouched periods are not read. The periods are written into the SQL
+      as literals (values_when_incremental).
 
     dim_customer computes again the people a newer batch reached and scores everyone else
     again from their stored row (segments move with the as-of date, RFM scores with the
-    population), merging only the rows that moved (models/core/dim_customer.sql). Cohort
-    retention and the small roll-ups are rebuilt in full from the incremental tables below
-    them.
+    population), merging only the rows that moved (models/core/dim_customer.sql). The small
+    roll-ups (customer segments, seller period totals) are rebuilt in full from the
+    incremental tables below them.
 
     Not covered (use a full refresh): a loaded file replaced by a changed copy that drops
     rows (the loader replaces its batch), since rows that disappear leave no newer batch; an
