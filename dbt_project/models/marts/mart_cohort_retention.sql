@@ -20,10 +20,11 @@
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}
+        {% set changed_months = values_when_incremental(cohort_months_changed(), 'date') %}
         delete from {{ this }}
         where
-            cohort_month in ({{ values_when_incremental(cohort_months_changed(), 'date') }})
-            or activity_month in ({{ values_when_incremental(cohort_months_changed(), 'date') }})
+            cohort_month in ({{ changed_months }})
+            or activity_month in ({{ changed_months }})
             or activity_month > (select as_of_date from {{ ref('int_reporting_as_of') }})
         {% endif %}"
     ]
@@ -53,7 +54,21 @@ cohorts as (
         customers.cohort_month,
         count(*) as cohort_size
     from customers
+    {%- if is_incremental() %}
+    where customers.cohort_month in ({{ changed_months }})
+    {%- endif %}
     group by customers.cohort_month
+    {%- if is_incremental() %}
+
+    -- the other cohorts' sizes as stored (their people did not change)
+    union all
+
+    select stored.cohort_month, stored.cohort_size
+    from {{ this }} as stored
+    where
+        stored.months_since_first_order = 0
+        and stored.cohort_month not in ({{ changed_months }})
+    {%- endif %}
 ),
 
 months as (
