@@ -20,6 +20,11 @@
       disappears and untouched periods are not read. The periods are written into the SQL
       as literals (values_when_incremental).
 
+    Every incremental table over a hundred thousand rows has an index on its batch column:
+    the watermark's max(), the night's change lookups and the tests scoped to newer batches
+    (macros/test_scope.sql) read a delta through it instead of scanning the table (0.1 to
+    0.4 s a scan at a million rows, some forty times a night).
+
     dim_customer computes again the people a newer batch reached and scores everyone else
     again from their stored row (segments move with the as-of date, RFM scores with the
     population), merging only the rows that moved (models/core/dim_customer.sql). The small

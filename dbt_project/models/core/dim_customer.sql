@@ -34,6 +34,7 @@
         {'columns': ['customer_unique_id'], 'unique': True},
         {'columns': ['lifetime_spend desc nulls last', 'customer_unique_id']},
         {'columns': ['customer_state', 'lifetime_spend desc nulls last', 'customer_unique_id']},
+        {'columns': ['last_batch_id']},
     ]
 ) }}
 {%- set stable_columns = [

@@ -1,11 +1,17 @@
 {#- One row per order with the order-level business rules applied (int_orders_enriched).
-    Incremental on batches: see macros/incremental.sql. -#}
+    Incremental on batches: see macros/incremental.sql. The index on customer_unique_id
+    serves the nightly lookups of a reached person's other orders (executive_days_changed,
+    cohort retention). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='order_id',
     on_schema_change='fail',
-    indexes=[{'columns': ['order_id'], 'unique': True}, {'columns': ['last_batch_id']}]
+    indexes=[
+        {'columns': ['order_id'], 'unique': True},
+        {'columns': ['last_batch_id']},
+        {'columns': ['customer_unique_id']}
+    ]
 ) }}
 with
 

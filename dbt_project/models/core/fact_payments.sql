@@ -5,7 +5,10 @@
     incremental_strategy='merge',
     unique_key=['order_id', 'payment_sequential'],
     on_schema_change='fail',
-    indexes=[{'columns': ['order_id', 'payment_sequential'], 'unique': True}]
+    indexes=[
+        {'columns': ['order_id', 'payment_sequential'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 with
 

@@ -6,7 +6,10 @@
     incremental_strategy='merge',
     unique_key=['review_id', 'order_id'],
     on_schema_change='fail',
-    indexes=[{'columns': ['review_id', 'order_id'], 'unique': True}]
+    indexes=[
+        {'columns': ['review_id', 'order_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 with
 

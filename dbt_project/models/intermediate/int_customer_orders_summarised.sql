@@ -4,7 +4,10 @@
     (macros/incremental.sql), so dim_customer reads one row per person instead of every order. -#}
 {{ config(
     unique_key='customer_unique_id',
-    indexes=[{'columns': ['customer_unique_id'], 'unique': True}]
+    indexes=[
+        {'columns': ['customer_unique_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 with
 

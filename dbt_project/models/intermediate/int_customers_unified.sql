@@ -3,7 +3,10 @@
     merged (macros/incremental.sql). -#}
 {{ config(
     unique_key='customer_unique_id',
-    indexes=[{'columns': ['customer_unique_id'], 'unique': True}]
+    indexes=[
+        {'columns': ['customer_unique_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 with
 

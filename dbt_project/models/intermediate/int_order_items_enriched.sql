@@ -4,7 +4,10 @@
     items of orders enriched again are merged (macros/incremental.sql). -#}
 {{ config(
     unique_key=['order_id', 'order_item_id'],
-    indexes=[{'columns': ['order_id', 'order_item_id'], 'unique': True}]
+    indexes=[
+        {'columns': ['order_id', 'order_item_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 with
 

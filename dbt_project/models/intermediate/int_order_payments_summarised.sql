@@ -2,7 +2,10 @@
     summed again (macros/incremental.sql). -#}
 {{ config(
     unique_key='order_id',
-    indexes=[{'columns': ['order_id'], 'unique': True}]
+    indexes=[
+        {'columns': ['order_id'], 'unique': True},
+        {'columns': ['last_batch_id']}
+    ]
 ) }}
 select
     order_id,

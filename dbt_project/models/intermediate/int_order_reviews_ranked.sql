@@ -4,7 +4,11 @@
     (macros/incremental.sql). -#}
 {{ config(
     unique_key=['review_id', 'order_id'],
-    indexes=[{'columns': ['review_id', 'order_id'], 'unique': True}, {'columns': ['order_id']}]
+    indexes=[
+        {'columns': ['review_id', 'order_id'], 'unique': True},
+        {'columns': ['order_id']},
+        {'columns': ['batch_id']}
+    ]
 ) }}
 with
 
