@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -145,3 +146,61 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
         assert {table: n for table, n in diffs.items() if n} == {}, folder.name
         (rows,) = conn.execute("select count(*) from core.fact_orders").fetchone()
         assert rows == len(after), folder.name
+
+
+def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline):
+    """After the deltas, a correction of one product's category and one seller's city: the
+    snapshots close the old version and open a new one for each, and every other product and
+    seller keeps exactly one open version (products_snapshot compares only rows of newer
+    batches: models/intermediate/int_products_unsnapshotted.sql)."""
+    conn, _, landing, run = pipeline
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    header, product = (
+        (sample / "olist_products_dataset.csv").read_text(encoding="utf-8").splitlines()[:2]
+    )
+    product_id = product.split(",")[0].strip('"')
+    old_category = product.split(",")[1]
+    new_category = "telefonia" if old_category != "telefonia" else "automotivo"
+    seller_header, seller = (
+        (sample / "olist_sellers_dataset.csv").read_text(encoding="utf-8").splitlines()[:2]
+    )
+    seller_id = seller.split(",")[0].strip('"')
+    correction = landing / "2018-10-25"  # after the three deltas
+    correction.mkdir()
+    (correction / "olist_products_dataset.csv").write_text(
+        f"{header}\n{product.replace(f',{old_category},', f',{new_category},', 1)}\n",
+        encoding="utf-8",
+    )
+    (correction / "olist_sellers_dataset.csv").write_text(
+        f"{seller_header}\n{seller.rsplit(',', 2)[0]},corrected city,SC\n", encoding="utf-8"
+    )
+    run("-c", LOAD_SCRIPT)
+    run("-m", "orchestration", "dbt", "build")
+
+    versions = conn.execute(
+        "select product_category_name, dbt_valid_to is null from core.products_snapshot "
+        "where product_id = %s order by dbt_valid_from",
+        (product_id,),
+    ).fetchall()
+    assert versions == [(old_category, False), (new_category, True)]
+    cities = conn.execute(
+        "select seller_city, dbt_valid_to is null from core.sellers_snapshot "
+        "where seller_id = %s order by dbt_valid_from",
+        (seller_id,),
+    ).fetchall()
+    assert [open_ for _, open_ in cities] == [False, True] and cities[-1][0] == "corrected city"
+    for snapshot, staging, key in (
+        ("products_snapshot", "stg_olist__products", "product_id"),
+        ("sellers_snapshot", "stg_olist__sellers", "seller_id"),
+    ):
+        (open_versions, keys, staged) = conn.execute(
+            sql.SQL(
+                "select count(*), count(distinct {key}), (select count(*) from staging.{staging})"
+                " from core.{snapshot} where dbt_valid_to is null"
+            ).format(
+                key=sql.Identifier(key),
+                staging=sql.Identifier(staging),
+                snapshot=sql.Identifier(snapshot),
+            )
+        ).fetchone()
+        assert open_versions == keys == staged, snapshot
