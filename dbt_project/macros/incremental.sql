@@ -33,8 +33,11 @@
 
     Not covered (use a full refresh): a loaded file replaced by a changed copy that drops
     rows (the loader replaces its batch), since rows that disappear leave no newer batch; an
-    order whose purchase date moves to another period (the old period keeps it); a changed
-    category translation file (a reference file: the period marts keep the old names). -#}
+    order whose purchase date moves to another period (the old period keeps it); an order
+    item re-delivered with another seller, or an order with another customer (the old
+    seller's months and the old person keep it: the changed groups are found from the new
+    rows only); a changed category translation file (a reference file: the period marts keep
+    the old names). -#}
 
 {# The newest batch already processed into this model; -1 when it is empty.
    In an incremental build it is read when the model compiles, before anything is written,
