@@ -1014,7 +1014,7 @@ class _World:
 
         # reviews
         reviewed = self._emit_reviews(rng, files, order_id, status, purchase, dlv, est_day)
-        if status in _OPEN_STATUSES and not _lost(est_day, self.snapshot_day):
+        if status in _OPEN_STATUSES:
             self.open[order_id] = _OpenOrder(
                 order_id, customer_id, status, purchase, app, car, dlv, est_day, plan, reviewed
             )
