@@ -159,10 +159,10 @@
 
 
 {#- The period marts (mart_category_sales, mart_executive_dashboard,
-    mart_delivery_performance) replace every period a change reaches: a pre-hook deletes the
-    periods, the model recomputes them from the facts of those periods only and
-    delete+insert writes them. As for mart_seller_performance, the pre-hook and the model read
-    the same watermark, both before the delete. -#}
+    mart_delivery_performance, mart_cohort_retention) replace every period a change reaches:
+    a pre-hook deletes the periods, the model recomputes them from the facts of those periods
+    only and delete+insert writes them. As for mart_seller_performance, the pre-hook and the
+    model read the same watermark, both before the delete. -#}
 
 {# Purchase months of the items of orders changed since the watermark, and every month of a
    product whose row changed (its category is in the mart). #}
@@ -186,34 +186,25 @@
    ever bought on (a night's repeat buyers reached 611 of 775 days at a million orders). #}
 {% macro executive_days_changed() -%}
     {%- set watermark = processed_batch_watermark() %}
-    select changed.order_date
-    from {{ ref('fact_orders') }} as changed
-    where changed.last_batch_id > {{ watermark }}
-    union
-    select unchanged_first.first_day
-    from (
-        select
-            unchanged.customer_unique_id,
-            min(unchanged.order_date) as first_day
-        from {{ ref('fact_orders') }} as unchanged
-        where
-            unchanged.is_counted
-            and unchanged.last_batch_id <= {{ watermark }}
-            and unchanged.customer_unique_id in (
-                select reached.customer_unique_id
-                from {{ ref('fact_orders') }} as reached
-                where reached.last_batch_id > {{ watermark }}
-            )
-        group by unchanged.customer_unique_id
-    ) as unchanged_first
-    where exists (
-        select 1
-        from {{ ref('fact_orders') }} as earlier
-        where
-            earlier.customer_unique_id = unchanged_first.customer_unique_id
-            and earlier.last_batch_id > {{ watermark }}
-            and earlier.order_date < unchanged_first.first_day
+    with changed as (
+        select changed.customer_unique_id, changed.order_date
+        from {{ ref('fact_orders') }} as changed
+        where changed.last_batch_id > {{ watermark }}
     )
+
+    select changed.order_date
+    from changed
+    union
+    select min(unchanged.order_date)
+    from {{ ref('fact_orders') }} as unchanged
+    inner join (
+        select changed.customer_unique_id, min(changed.order_date) as first_changed_day
+        from changed
+        group by changed.customer_unique_id
+    ) as reached on unchanged.customer_unique_id = reached.customer_unique_id
+    where unchanged.is_counted and unchanged.last_batch_id <= {{ watermark }}
+    group by unchanged.customer_unique_id, reached.first_changed_day
+    having min(unchanged.order_date) > reached.first_changed_day
 {%- endmacro %}
 
 {# Months of mart_cohort_retention a change reaches, as cohort or as activity month: the months
@@ -229,14 +220,10 @@
     cross join {{ ref('int_reporting_as_of') }} as as_of
     where
         calendar.month_start <= as_of.as_of_date
-        and calendar.month_start >= cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date)
-    union
-    select calendar.month_start
-    from {{ ref('dim_date') }} as calendar
-    cross join {{ ref('int_reporting_as_of') }} as as_of
-    where
-        calendar.month_start <= as_of.as_of_date
-        and calendar.month_start > (select max(stored.activity_month) from {{ this }} as stored)
+        and (
+            calendar.month_start >= cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date)
+            or calendar.month_start > (select max(stored.activity_month) from {{ this }} as stored)
+        )
 {%- endmacro %}
 
 {# Purchase months of the orders changed since the watermark (an order delivered, or no longer
