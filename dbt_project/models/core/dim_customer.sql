@@ -6,25 +6,27 @@
     RFM without re-sorting the table: each score is ntile(5) over the people with a counted
     order, ordered by the measure and then customer_unique_id (ties broken so that scores are
     reproducible; in byte order, collate "C": the hex ids sort the same, and a sort on most
-    ties that compares bytes takes half the time of one with the locale's rules). ntile(5)
-    over n rows makes buckets of n / 5 rows, the first n mod 5 of them one row larger, so the
-    bucket of a person is fixed by the four bucket ends (the sort keys at those ranks): the
-    `*_bounds` CTEs find them, sorting only the people who share a key value and an id
-    prefix with a bucket end, and each score compares a person's key with them.
+    ties that compares bytes takes half the time of one with the locale's rules). A person's
+    bucket is fixed by the four bucket ends (macros/rfm.sql), and each score compares the
+    person's key with them.
 
     Incremental (macros/incremental.sql): the people whose customer rows or orders changed
-    since the newest batch here are computed again from their sources; everyone else is
-    scored again from the stored row against the new bucket ends and the new as-of date, and
-    only the rows whose segment or scores moved are merged. A night's delta moves a few
-    bucket ends by a fraction of a bucket and a day's worth of people across the churn and
-    new-customer lines, so a night writes a few per cent of the table instead of all of it
-    (14.5 s to a few at a million people).
+    since the newest batch here are computed again from their sources. The new bucket ends
+    are found from the stored ones and the changed people (rfm_bounds_from_stored), and the
+    other people whose row can move are read through the score and segment indexes: those a
+    bucket end passed and those the new as-of date carried across the churn line or out of
+    the new-customer window. Only the rows whose segment or scores moved are merged. A night
+    reads and writes a few per cent of the table instead of all of it: the select took 12 s
+    at a million people when it scored everyone again, and the bucket ends of the whole
+    population took 8 s of that.
 
     The unique index makes PostgreSQL refuse a second row for a person, serves lookups by
     person and halves the cost of the Great Expectations uniqueness check. The spend indexes
     serve the customers dashboard's top spenders through mart_customer_analytics (a view of
     this table), overall or in a state: a top-N read of an index, not a sort of every person
-    (the rare segments a filter picks, VIP and LOYAL, are the big spenders, found first). -#}
+    (the rare segments a filter picks, VIP and LOYAL, are the big spenders, found first). The
+    score indexes (score, key, id) and the segment index (segment, last and first order)
+    serve a night's reads of the bucket ends and the movers. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='merge',
@@ -35,6 +37,10 @@
         {'columns': ['lifetime_spend desc nulls last', 'customer_unique_id']},
         {'columns': ['customer_state', 'lifetime_spend desc nulls last', 'customer_unique_id']},
         {'columns': ['last_batch_id']},
+        {'columns': ['recency_score', '(cast(last_counted_order_at as date))', 'customer_unique_id collate "C"']},
+        {'columns': ['frequency_score', 'counted_orders', 'customer_unique_id collate "C"']},
+        {'columns': ['monetary_score', 'lifetime_spend', 'customer_unique_id collate "C"']},
+        {'columns': ['segment', 'last_order_at', 'first_order_at']},
     ]
 ) }}
 {%- set stable_columns = [
@@ -56,143 +62,7 @@ as_of as (
     select as_of_date from {{ ref('int_reporting_as_of') }}
 ),
 
-{#- The population the scores rank: people with a counted order, with their sort keys. Every
-    person of the order history is a person of int_customers_unified (both come from the same
-    customer rows), so the history alone gives them. -#}
-buyers as (
-    select
-        history.customer_unique_id,
-        history.last_counted_order_at,
-        history.counted_orders,
-        history.lifetime_spend
-    from {{ ref('int_customer_orders_summarised') }} as history
-    where history.counted_orders > 0 and history.customer_unique_id is not null
-),
-
-{#- The rank of the last person of each of the first four buckets of ntile(5) over n. -#}
-bucket_ends as (
-    select
-        buckets.bucket,
-        case
-            when buckets.bucket <= population.people % 5
-                then buckets.bucket * (population.people / 5 + 1)
-            else (population.people % 5) * (population.people / 5 + 1)
-                + (buckets.bucket - population.people % 5) * (population.people / 5)
-        end as end_rank
-    from (select count(*) as people from buyers) as population
-    cross join (values (1), (2), (3), (4)) as buckets (bucket)
-),
-
-{#- The bucket ends, per measure, without sorting every buyer: the people per key value (a hash
-    aggregate) and their running total tell which key value holds each bucket end and the
-    end's rank among the people with that value; only those people are sorted by id.
-    Recency ranks the oldest last counted order first (the most days since it, score 1). -#}
-{%- for measure, key in measures %}
-
-{{ measure }}_keys as (
-    select
-        counts.sort_key,
-        counts.people,
-        sum(counts.people) over (order by counts.sort_key rows unbounded preceding)
-            - counts.people as people_before
-    from (
-        select {{ key }} as sort_key, count(*) as people
-        from buyers as ranked
-        group by {{ key }}
-    ) as counts
-),
-
-{{ measure }}_ends as (
-    select
-        bucket_ends.bucket,
-        keys.sort_key,
-        bucket_ends.end_rank - keys.people_before as rank_in_key
-    from {{ measure }}_keys as keys
-    inner join bucket_ends
-        on bucket_ends.end_rank > keys.people_before
-        and bucket_ends.end_rank <= keys.people_before + keys.people
-),
-
-{#- Within the key value that holds an end, the end's rank among the people per id prefix:
-    counting people per (key, first three characters of the id) is a hash aggregate, and a
-    prefix sorts before another exactly when its ids do (byte order), so only the people of
-    one prefix are sorted by id. The frequency ends lie among the people with one order
-    (935,000 of a million buyers), whose sort took 2 s of the build. -#}
-{{ measure }}_prefixes as (
-    select
-        counts.sort_key,
-        counts.prefix,
-        counts.people,
-        sum(counts.people) over (
-            partition by counts.sort_key order by counts.prefix collate "C"
-            rows unbounded preceding
-        ) - counts.people as people_before
-    from (
-        select
-            {{ key }} as sort_key,
-            left(ranked.customer_unique_id, 3) as prefix,
-            count(*) as people
-        from buyers as ranked
-        where {{ key }} in (select ends.sort_key from {{ measure }}_ends as ends)
-        group by {{ key }}, left(ranked.customer_unique_id, 3)
-    ) as counts
-),
-
-{{ measure }}_prefix_ends as (
-    select
-        ends.bucket,
-        ends.sort_key,
-        prefixes.prefix,
-        ends.rank_in_key - prefixes.people_before as rank_in_prefix
-    from {{ measure }}_ends as ends
-    inner join {{ measure }}_prefixes as prefixes
-        on ends.sort_key = prefixes.sort_key
-        and ends.rank_in_key > prefixes.people_before
-        and ends.rank_in_key <= prefixes.people_before + prefixes.people
-),
-
-{{ measure }}_bounds as (
-    select
-        {%- for bucket in range(1, 5) %}
-        max(case when ends.bucket = {{ bucket }} then ranked.sort_key end) as key_{{ bucket }},
-        max(case when ends.bucket = {{ bucket }} then ranked.customer_unique_id end)
-            as id_{{ bucket }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            ranked.customer_unique_id,
-            {{ key }} as sort_key,
-            left(ranked.customer_unique_id, 3) as prefix,
-            row_number() over (
-                partition by {{ key }}, left(ranked.customer_unique_id, 3)
-                order by ranked.customer_unique_id collate "C"
-            ) as rank_in_prefix
-        from buyers as ranked
-        where ({{ key }}, left(ranked.customer_unique_id, 3)) in (
-            select ends.sort_key, ends.prefix from {{ measure }}_prefix_ends as ends
-        )
-    ) as ranked
-    inner join {{ measure }}_prefix_ends as ends
-        on ranked.sort_key = ends.sort_key
-        and ranked.prefix = ends.prefix
-        and ranked.rank_in_prefix = ends.rank_in_prefix
-),
-{%- endfor %}
-
-
-{% if is_incremental() -%}
-changed as (
-    select changed_people.customer_unique_id
-    from {{ ref('int_customers_unified') }} as changed_people
-    where changed_people.last_batch_id > {{ watermark }}
-    union
-    select changed_history.customer_unique_id
-    from {{ ref('int_customer_orders_summarised') }} as changed_history
-    where changed_history.last_batch_id > {{ watermark }}
-),
-{%- endif %}
-
-customers as (
+{% set computed_people -%}
     select
         people.customer_unique_id,
         people.customer_zip_code_prefix,
@@ -217,24 +87,127 @@ customers as (
     from {{ ref('int_customers_unified') }} as people
     left join {{ ref('int_customer_orders_summarised') }} as history
         on people.customer_unique_id = history.customer_unique_id
-    {%- if is_incremental() %}
+{%- endset %}
+
+{% if is_incremental() -%}
+{#- The people whose customer rows or orders changed since the newest batch here. -#}
+changed as (
+    select changed_people.customer_unique_id
+    from {{ ref('int_customers_unified') }} as changed_people
+    where changed_people.last_batch_id > {{ watermark }}
+    union
+    select changed_history.customer_unique_id
+    from {{ ref('int_customer_orders_summarised') }} as changed_history
+    where changed_history.last_batch_id > {{ watermark }}
+),
+
+{#- Their rows computed again from their sources, and their stored versions. -#}
+fresh as (
+    {{ computed_people }}
     where people.customer_unique_id in (select changed.customer_unique_id from changed)
+),
 
-    {#- everyone else as stored: their rows did not change, only the rules relative to the
-        as-of date and to the whole population can move them -#}
-    union all
-
+replaced as (
     select
-        {%- for column in stable_columns %}
+        stored.customer_unique_id,
+        stored.counted_orders,
+        stored.recency_score,
+        stored.frequency_score,
+        stored.monetary_score
+    from {{ this }} as stored
+    where stored.customer_unique_id in (select changed.customer_unique_id from changed)
+),
+
+{#- The people with a counted order (the population the scores rank) before and after. -#}
+population as (
+    select
+        stored.people as old_people,
+        stored.people
+        - (select count(*) from replaced where replaced.counted_orders > 0)
+        + (select count(*) from fresh where fresh.counted_orders > 0) as new_people
+    from (
+        select count(*) as people from {{ this }} as stored where stored.counted_orders > 0
+    ) as stored
+),
+
+{{ rfm_bounds_from_stored(measures) }},
+
+{#- Who else may have moved: the people a new bucket end passed, and those the new as-of
+    date carried across the churn line or out of the new-customer window (or back, when the
+    as-of date moves back). A stored segment or score is right for the old as-of date and
+    ends, so these range reads of the score and segment indexes find every other person
+    whose row can change. They are taken as stored: their rows did not change, only the
+    rules relative to the as-of date and to the whole population move them. The segment
+    thresholds on orders and spend (vip_min_orders and the like) are not read again: after
+    changing one of them, run a full refresh. -#}
+{%- set stored_columns -%}
+    {%- for column in stable_columns %}
         stored.{{ column }},
-        {%- endfor %}
+    {%- endfor %}
         false as is_changed,
         stored.segment as stored_segment,
         stored.rfm_cell as stored_rfm_cell
+{%- endset %}
+movers as (
+    {{ rfm_movers(measures, stored_columns) }}
+    select {{ stored_columns }}
     from {{ this }} as stored
-    where stored.customer_unique_id not in (select changed.customer_unique_id from changed)
-    {%- endif %}
+    cross join as_of
+    where stored.segment in ('VIP', 'LOYAL', 'REGULAR', 'NEW', 'ONE_TIME')
+        and stored.last_order_at
+        < {{ dbt.dateadd('day', -var('churn_days'), 'as_of.as_of_date') }}
+    union
+    select {{ stored_columns }}
+    from {{ this }} as stored
+    cross join as_of
+    where stored.segment = 'CHURNED'
+        and stored.last_order_at
+        >= {{ dbt.dateadd('day', -var('churn_days'), 'as_of.as_of_date') }}
+    union
+    select {{ stored_columns }}
+    from {{ this }} as stored
+    cross join as_of
+    where stored.segment = 'NEW'
+        and stored.first_order_at
+        < {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
+    union
+    select {{ stored_columns }}
+    from {{ this }} as stored
+    cross join as_of
+    where stored.segment = 'ONE_TIME'
+        and stored.first_order_at
+        >= {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
+        {#- implied (a first order is never after the last), and a range of the index -#}
+        and stored.last_order_at
+        >= {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
 ),
+
+customers as (
+    select * from fresh
+    union all
+    select * from movers
+    where movers.customer_unique_id not in (select changed.customer_unique_id from changed)
+),
+{%- else %}
+{#- The population the scores rank: people with a counted order, with their sort keys. Every
+    person of the order history is a person of int_customers_unified (both come from the same
+    customer rows), so the history alone gives them. -#}
+buyers as (
+    select
+        history.customer_unique_id,
+        history.last_counted_order_at,
+        history.counted_orders,
+        history.lifetime_spend
+    from {{ ref('int_customer_orders_summarised') }} as history
+    where history.counted_orders > 0 and history.customer_unique_id is not null
+),
+
+{{ rfm_bounds_from_population(measures) }},
+
+customers as (
+    {{ computed_people }}
+),
+{%- endif %}
 
 scored as (
     select
@@ -252,7 +225,7 @@ scored as (
             else 'ONE_TIME'
         end as segment,
         {%- for measure, key in measures %}
-        {%- set person_key = key | replace('ranked.', 'customers.') %}
+        {%- set person_key = rfm_key(key, 'customers') %}
         case when customers.counted_orders > 0 then
             case
                 {%- for bucket in range(1, 5) %}
