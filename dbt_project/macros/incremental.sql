@@ -66,17 +66,26 @@
    nothing. Elsewhere (dbt compile, docs, a full build) it stays the subquery. #}
 {% macro values_when_incremental(query, type) -%}
     {%- if execute and is_incremental() -%}
-        {%- set found = run_query(query) -%}
-        {%- set values = found.columns[0].values() | reject('none') | list -%}
-        {%- if values -%}
-            {%- for value in values -%}
-                cast('{{ value }}' as {{ type }}){{ ', ' if not loop.last }}
-            {%- endfor -%}
-        {%- else -%}
-            cast(null as {{ type }})
-        {%- endif -%}
+        {{- sql_literals(incremental_values(query), type) -}}
     {%- else -%}
         {{ query }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The non-null values of a one-column query as a list, read when the model runs. #}
+{% macro incremental_values(query) -%}
+    {%- set found = run_query(query) -%}
+    {{- return(found.columns[0].values() | reject('none') | list) -}}
+{%- endmacro %}
+
+{# Values as a comma-separated list of SQL literals of `type`; none becomes a null. #}
+{% macro sql_literals(values, type) -%}
+    {%- if values -%}
+        {%- for value in values -%}
+            cast('{{ value }}' as {{ type }}){{ ', ' if not loop.last }}
+        {%- endfor -%}
+    {%- else -%}
+        cast(null as {{ type }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,7 +1,7 @@
 {#- One row per order with the order-level business rules applied (int_orders_enriched).
     Incremental on batches: see macros/incremental.sql. The index on customer_unique_id
-    serves the nightly lookups of a reached person's other orders (executive_days_changed,
-    cohort retention). -#}
+    serves the nightly lookups of a reached person's other orders (executive_days_changed);
+    the one on order_date, the nightly reads of the recent months (cohort retention). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='merge',
@@ -10,7 +10,8 @@
     indexes=[
         {'columns': ['order_id'], 'unique': True},
         {'columns': ['last_batch_id']},
-        {'columns': ['customer_unique_id']}
+        {'columns': ['customer_unique_id']},
+        {'columns': ['order_date']}
     ]
 ) }}
 with
