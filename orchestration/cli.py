@@ -143,6 +143,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     import orchestration.project  # noqa: F401  (importing it prepares the manifest)
+
+    # dbt imports in a server process while the run starts and loads the files, and forks a
+    # child per dbt invocation (warm_dbt.py); started after Dagster's import, which it slowed
+    from orchestration import warm_dbt
+
+    warm_dbt.start()
     from orchestration.definitions import defs
 
     phase = done(phase)
@@ -164,6 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         record_run(instance, result.run_id, settings)
     gx_process.stop()
+    warm_dbt.stop()
     done(phase)
     checks = latest(result.get_asset_check_evaluations())
     failed = [c for c in checks if not c.passed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -52,7 +53,13 @@ class DbtCli(DbtCliResource):
 
 
 def build_resources() -> dict[str, object]:
+    # `python -m orchestration run` starts a warm dbt (orchestration/warm_dbt.py) and names its
+    # client here before the definitions load; everywhere else dbt runs as itself
+    from orchestration.warm_dbt import CLIENT_ENV
+
     return {
         "warehouse": WarehouseResource(),
-        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": DbtCli(
+            project_dir=dbt_project, dbt_executable=os.environ.get(CLIENT_ENV) or DBT_EXECUTABLE
+        ),
     }

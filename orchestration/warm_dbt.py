@@ -1,0 +1,250 @@
+"""A warm dbt for ``python -m orchestration run``: dbt's start-up paid beside Dagster's.
+
+Every dbt invocation is a new Python process that imports dbt before it does anything: 3.8 s
+of the dbt step of a nightly run on the 2-core benchmark machine (``python -X importtime -c
+"import dbt.cli.main"``), on the path of every run. ``python -m orchestration run`` calls
+:func:`start` before it imports Dagster: a server process imports dbt on the second core while
+the command imports Dagster and loads the files, then forks one child per dbt invocation. The
+child has dbt imported already and runs the dbt CLI at once, with the invocation's arguments,
+environment, working folder and output.
+
+dagster-dbt starts the client (:func:`client`, a script of the standard library that
+:func:`start` writes, run with ``python -I -S``) as its dbt executable. The client hands the
+server its arguments, environment, working folder and standard output and error, relays
+SIGINT and SIGTERM to the child and exits with the child's exit code, so dagster-dbt sees
+what a dbt process would show. Without a server (the Dagster UI and daemon, the tests) the
+resource runs dbt itself, and a client that cannot reach its server runs dbt itself.
+
+Only the standard library is imported here at module level: the client imports this module
+without site-packages.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SOCKET_ENV = "OLIST_WARM_DBT_SOCKET"
+CLIENT_ENV = "OLIST_WARM_DBT_CLIENT"
+_HEADER = struct.Struct("!Q")
+_server: subprocess.Popen | None = None
+
+
+def _real_dbt() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def _receive_exactly(conn: socket.socket, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = conn.recv(min(left, 1 << 20))
+        if not chunk:
+            raise ConnectionError("the other side closed the connection")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send_message(conn: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+    body = json.dumps(message).encode()
+    if fds:
+        socket.send_fds(conn, [_HEADER.pack(len(body))], fds)
+    else:
+        conn.sendall(_HEADER.pack(len(body)))
+    conn.sendall(body)
+
+
+def _receive_message(conn: socket.socket, max_fds: int = 0) -> tuple[dict, list[int]]:
+    if max_fds:
+        header, fds, _, _ = socket.recv_fds(conn, _HEADER.size, max_fds)
+        if len(header) < _HEADER.size:
+            header += _receive_exactly(conn, _HEADER.size - len(header))
+    else:
+        header, fds = _receive_exactly(conn, _HEADER.size), []
+    (size,) = _HEADER.unpack(header)
+    return json.loads(_receive_exactly(conn, size)), list(fds)
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+def _run_child(request: dict, out_fd: int, err_fd: int) -> int:
+    """In the forked child: become the dbt process the client stands for."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    os.close(out_fd)
+    os.close(err_fd)
+    # line-buffered, as dagster-dbt asks of dbt (PYTHONUNBUFFERED): it streams dbt's JSON log
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = ["dbt", *request["args"]]
+    from dbt.cli.main import cli
+
+    try:
+        cli.main(args=request["args"], prog_name="dbt")
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # noqa: BLE001  (report it as dbt would, then fail)
+        import traceback
+
+        traceback.print_exc()
+        code = 2
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return code
+
+
+def serve(path: str, parent: int) -> None:
+    """Import dbt, then run each invocation asked for on ``path`` in a forked child, one at a
+    time (the dbt step of a run invokes dbt once; another client waits its turn). Ends when
+    the command that started it is gone."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)  # clients queue here until dbt is imported
+    import dbt.adapters.postgres  # noqa: F401
+    import dbt.cli.main  # noqa: F401
+    import dbt.task.build  # noqa: F401
+
+    try:
+        _serve(listener, parent)
+    finally:
+        listener.close()
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def _serve(listener: socket.socket, parent: int) -> None:
+    listener.settimeout(1.0)
+    while os.getppid() == parent:
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(None)
+        with conn:
+            try:
+                request, fds = _receive_message(conn, max_fds=2)
+            except (ConnectionError, ValueError, OSError):
+                continue
+            if len(fds) != 2:
+                for fd in fds:
+                    os.close(fd)
+                continue
+            child = os.fork()
+            if child == 0:
+                listener.close()
+                code = 1
+                try:
+                    code = _run_child(request, *fds)
+                finally:
+                    os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                _send_message(conn, {"pid": child})
+            _, status = os.waitpid(child, 0)
+            with contextlib.suppress(OSError):
+                _send_message(conn, {"exit_code": os.waitstatus_to_exitcode(status)})
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+def client(args: list[str]) -> int:
+    """Run dbt ``args`` in the server's child, or, when there is no server, as dbt itself."""
+    path = os.environ.get(SOCKET_ENV)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        if not path:
+            raise ConnectionError("no warm dbt server")
+        conn.connect(path)
+        request = {"args": args, "env": dict(os.environ), "cwd": os.getcwd()}
+        _send_message(conn, request, fds=[1, 2])
+        started, _ = _receive_message(conn)
+    except (ConnectionError, FileNotFoundError, OSError):
+        conn.close()
+        os.execv(_real_dbt(), ["dbt", *args])
+    child = int(started["pid"])
+
+    def relay(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signum)
+
+    signal.signal(signal.SIGINT, relay)
+    signal.signal(signal.SIGTERM, relay)
+    try:
+        finished, _ = _receive_message(conn)
+    except (ConnectionError, OSError):
+        return 1  # the server died with the child: no exit code to report
+    return int(finished["exit_code"])
+
+
+# -- the command's side ----------------------------------------------------------------------
+
+
+def start() -> None:
+    """Start the server and point the dbt resource at the client (through the environment,
+    before the definitions are imported)."""
+    global _server
+    if _server is not None:
+        return
+    # a short folder of its own: a socket's path may not pass 107 bytes
+    run_dir = Path(tempfile.mkdtemp(prefix="olist-dbt-"))
+    path = run_dir / "server.sock"
+    script = run_dir / "dbt"
+    root = Path(__file__).resolve().parents[1]
+    script.write_text(
+        f"#!{sys.executable} -IS\n"
+        "import sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from orchestration.warm_dbt import client\n"
+        "sys.exit(client(sys.argv[1:]))\n"
+    )
+    script.chmod(0o755)
+    _server = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.warm_dbt", str(path), str(os.getpid())],
+        stdin=subprocess.DEVNULL,
+    )
+    os.environ[SOCKET_ENV] = str(path)
+    os.environ[CLIENT_ENV] = str(script)
+    atexit.register(stop)
+
+
+def stop() -> None:
+    """Stop the server this process started (by its PID) and forget it."""
+    global _server
+    if _server is None:
+        return
+    _server.terminate()
+    try:
+        _server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        _server.kill()
+        _server.wait()
+    path = os.environ.pop(SOCKET_ENV, None)
+    os.environ.pop(CLIENT_ENV, None)
+    if path:
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+    _server = None
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))

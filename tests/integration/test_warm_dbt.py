@@ -1,0 +1,107 @@
+"""The warm dbt of `python -m orchestration run` (orchestration/warm_dbt.py): its client behaves
+as the dbt executable does, in output and exit code, with or without the server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration import warm_dbt
+
+
+@pytest.fixture
+def server():
+    warm_dbt.start()
+    try:
+        yield os.environ[warm_dbt.CLIENT_ENV]
+    finally:
+        warm_dbt.stop()
+
+
+def run(client: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [client, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=120
+    )
+
+
+def test_the_client_runs_dbt_in_the_servers_child_with_its_output_and_exit_code(server):
+    done = run(server, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: dbt" in done.stdout and "build" in done.stdout
+
+    failed = run(server, "no-such-command")
+    assert failed.returncode == 2
+    assert "No such command 'no-such-command'" in failed.stdout + failed.stderr
+
+
+def test_the_child_gets_the_clients_environment_and_folder(server, tmp_path):
+    # dbt parses the project in the client's folder with the client's variables: a profile
+    # that needs a variable the server never had must find it
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+        "      host: \"{{ env_var('PROBE_HOST') }}\"\n      user: nobody\n      password: ''\n"
+        "      port: 1\n      dbname: nothing\n      schema: probe\n"
+    )
+    env = {**os.environ, "PROBE_HOST": "probe-host-from-the-client"}
+    done = subprocess.run(
+        [server, "debug", "--config-dir", "--profiles-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert str(tmp_path) in done.stdout
+
+
+def test_without_a_server_the_client_runs_dbt_itself(tmp_path):
+    warm_dbt.start()
+    client = os.environ[warm_dbt.CLIENT_ENV]
+    script = tmp_path / "dbt-client"
+    script.write_text(Path(client).read_text())
+    script.chmod(0o755)
+    warm_dbt.stop()
+    env = {k: v for k, v in os.environ.items() if k != warm_dbt.SOCKET_ENV}
+    done = run(str(script), "--help", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: dbt" in done.stdout
+    env[warm_dbt.SOCKET_ENV] = str(tmp_path / "gone.sock")
+    assert run(str(script), "--help", env=env).returncode == 0
+
+
+def test_the_server_ends_with_the_command_that_started_it():
+    starter = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; from orchestration import warm_dbt; warm_dbt.start(); "
+            "print(warm_dbt._server.pid, flush=True); os._exit(0)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pid = int(starter.stdout.split()[0])
+
+    def alive() -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+        except FileNotFoundError:
+            return False
+
+    for _ in range(100):
+        if not alive():
+            break
+        subprocess.run(["sleep", "0.2"])
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the warm dbt server outlived the command that started it")
