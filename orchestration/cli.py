@@ -87,8 +87,9 @@ EXACT_COUNT_LIMIT = 200_000
 
 def layer_counts(settings: Settings) -> dict[str, list[tuple[str, int, bool]]]:
     """Rows of every table and view per layer, as the owner sees them: (name, rows, exact).
-    Tables estimated at more than ``EXACT_COUNT_LIMIT`` rows are not counted; their estimate
-    (``pg_class.reltuples``, from the last ANALYZE) is returned with ``exact`` False."""
+    Relations estimated at more than ``EXACT_COUNT_LIMIT`` rows are not counted; their
+    estimate (a table's ``pg_class.reltuples``, from the last ANALYZE; a view's, the planner's
+    for reading it) is returned with ``exact`` False."""
     from psycopg import sql
 
     from orchestration.database import connect
@@ -108,12 +109,18 @@ def layer_counts(settings: Settings) -> dict[str, list[tuple[str, int, bool]]]:
             (list(LAYERS),),
         ).fetchall()
         for schema, name, kind, estimate in relations:
-            if kind != "v" and (estimate or 0) > EXACT_COUNT_LIMIT:
+            relation = sql.Identifier(schema, name)
+            if kind == "v":
+                # a view has no statistics of its own: the planner's estimate of reading it
+                # (counting a view of a million people took 0.4 s of a nightly run)
+                (plan,) = conn.execute(
+                    sql.SQL("explain (format json) select * from {}").format(relation)
+                ).fetchone()
+                estimate = int(plan[0]["Plan"]["Plan Rows"])
+            if (estimate or 0) > EXACT_COUNT_LIMIT:
                 counts.setdefault(schema, []).append((name, estimate, False))
                 continue
-            (rows,) = conn.execute(
-                sql.SQL("select count(*) from {}").format(sql.Identifier(schema, name))
-            ).fetchone()
+            (rows,) = conn.execute(sql.SQL("select count(*) from {}").format(relation)).fetchone()
             counts.setdefault(schema, []).append((name, rows, True))
     return counts
 
