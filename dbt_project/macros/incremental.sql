@@ -36,8 +36,10 @@
     order whose purchase date moves to another period (the old period keeps it); an order
     item re-delivered with another seller, or an order with another customer (the old
     seller's months and the old person keep it: the changed groups are found from the new
-    rows only); a changed category translation file (a reference file: the period marts keep
-    the old names). -#}
+    rows only); a changed category translation file (a reference file: dim_product and the
+    period marts keep the old names); a change of a segment threshold on orders or spend
+    (vip_min_orders and the like: dim_customer moves only the people a night reaches, the
+    new as-of date or the new bucket ends pass). -#}
 
 {# The newest batch already processed into this model; -1 when it is empty.
    In an incremental build it is read when the model compiles, before anything is written,

@@ -1,3 +1,19 @@
+{#- Products with the category shown to users. Incremental (macros/incremental.sql): the
+    products of newer batches are merged on the key, so a night reads its delta, not the
+    catalogue (rebuilding 331,586 products with their analyze took 2.9 s of a 1M nightly). A
+    changed category translation file is not picked up by an incremental build (a reference
+    file: run a full refresh). The unique index serves the merge, the batch index the
+    watermark and the tests scoped to new batches. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='product_id',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['product_id'], 'unique': True},
+        {'columns': ['batch_id']},
+    ]
+) }}
 with
 
 products as (
@@ -26,3 +42,6 @@ select
 from products
 left join translations
     on products.product_category_name = translations.product_category_name
+{%- if is_incremental() %}
+where products.batch_id > {{ processed_batch_watermark('batch_id') }}
+{%- endif %}
