@@ -150,36 +150,27 @@ population as (
 {%- endset %}
 movers as (
     {{ rfm_movers(measures, stored_columns) }}
+    {#- (stored segments, the date column, its side of the line, the line's days). The last
+        reads `last_order_at` as well: a first order is never after the last, so the range
+        is implied and the index reads only that range. -#}
+    {%- set crossings = [
+        ("'VIP', 'LOYAL', 'REGULAR', 'NEW', 'ONE_TIME'", 'last_order_at', '<', 'churn_days'),
+        ("'CHURNED'", 'last_order_at', '>=', 'churn_days'),
+        ("'NEW'", 'first_order_at', '<', 'new_days'),
+        ("'ONE_TIME'", 'first_order_at', '>=', 'new_days'),
+    ] %}
+    {%- for segments, column, side, days in crossings %}
+    {%- set line = dbt.dateadd('day', -var(days), 'as_of.as_of_date') %}
     select {{ stored_columns }}
     from {{ this }} as stored
     cross join as_of
-    where stored.segment in ('VIP', 'LOYAL', 'REGULAR', 'NEW', 'ONE_TIME')
-        and stored.last_order_at
-        < {{ dbt.dateadd('day', -var('churn_days'), 'as_of.as_of_date') }}
-    union
-    select {{ stored_columns }}
-    from {{ this }} as stored
-    cross join as_of
-    where stored.segment = 'CHURNED'
-        and stored.last_order_at
-        >= {{ dbt.dateadd('day', -var('churn_days'), 'as_of.as_of_date') }}
-    union
-    select {{ stored_columns }}
-    from {{ this }} as stored
-    cross join as_of
-    where stored.segment = 'NEW'
-        and stored.first_order_at
-        < {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
-    union
-    select {{ stored_columns }}
-    from {{ this }} as stored
-    cross join as_of
-    where stored.segment = 'ONE_TIME'
-        and stored.first_order_at
-        >= {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
-        {#- implied (a first order is never after the last), and a range of the index -#}
-        and stored.last_order_at
-        >= {{ dbt.dateadd('day', -var('new_days'), 'as_of.as_of_date') }}
+    where stored.segment in ({{ segments }})
+        and stored.{{ column }} {{ side }} {{ line }}
+        {%- if column == 'first_order_at' and side == '>=' %}
+        and stored.last_order_at >= {{ line }}
+        {%- endif %}
+    {{- '\n    union' if not loop.last }}
+    {%- endfor %}
 ),
 
 customers as (

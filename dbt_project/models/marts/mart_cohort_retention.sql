@@ -38,6 +38,13 @@
 {%- set changed_months = sql_literals(months, 'date') %}
 {%- set first_changed_month = sql_literals([months | min] if months else [], 'date') %}
 {%- endif %}
+{%- set people_with_cohorts %}
+    select
+        history.customer_unique_id,
+        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
+            as cohort_month
+    from {{ ref('int_customer_orders_summarised') }} as history
+{%- endset %}
 with
 
 as_of as (
@@ -59,11 +66,7 @@ recent_orders as (
 
 {#- The cohorts of their people: everyone of a changed cohort ordered in its month. -#}
 customers as (
-    select
-        history.customer_unique_id,
-        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
-            as cohort_month
-    from {{ ref('int_customer_orders_summarised') }} as history
+    {{ people_with_cohorts }}
     where
         history.customer_unique_id in (
             select recent.customer_unique_id from recent_orders as recent where recent.is_counted
@@ -102,11 +105,7 @@ month_batches as (
 ),
 {%- else -%}
 customers as (
-    select
-        history.customer_unique_id,
-        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
-            as cohort_month
-    from {{ ref('int_customer_orders_summarised') }} as history
+    {{ people_with_cohorts }}
     where history.customer_unique_id is not null and history.first_counted_order_at is not null
 ),
 
