@@ -38,13 +38,6 @@
 {%- set changed_months = sql_literals(months, 'date') %}
 {%- set first_changed_month = sql_literals([months | min] if months else [], 'date') %}
 {%- endif %}
-{%- set people_with_cohorts %}
-    select
-        history.customer_unique_id,
-        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
-            as cohort_month
-    from {{ ref('int_customer_orders_summarised') }} as history
-{%- endset %}
 with
 
 as_of as (
@@ -52,26 +45,36 @@ as_of as (
     from {{ ref('int_reporting_as_of') }}
 ),
 
-{% if is_incremental() -%}
-{#- The orders from the first changed month on (every cell rebuilt lies there). -#}
-recent_orders as (
+{#- The orders a build reads: every order, or in a nightly build the orders from the first
+    changed month on (every cell rebuilt lies there). -#}
+orders_read as (
     select
         orders.customer_unique_id,
         orders.is_counted,
         orders.last_batch_id,
         cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as activity_month
     from {{ ref('fact_orders') }} as orders
+    {%- if is_incremental() %}
     where orders.order_date >= {{ first_changed_month }}
+    {%- endif %}
 ),
 
-{#- The cohorts of their people: everyone of a changed cohort ordered in its month. -#}
+{#- The people with their cohorts; in a nightly build the people of those orders: everyone
+    of a changed cohort ordered in its month. -#}
 customers as (
-    {{ people_with_cohorts }}
+    select
+        history.customer_unique_id,
+        cast({{ dbt.date_trunc('month', 'history.first_counted_order_at') }} as date)
+            as cohort_month
+    from {{ ref('int_customer_orders_summarised') }} as history
     where
-        history.customer_unique_id in (
-            select recent.customer_unique_id from recent_orders as recent where recent.is_counted
-        )
+        history.customer_unique_id is not null
         and history.first_counted_order_at is not null
+        {%- if is_incremental() %}
+        and history.customer_unique_id in (
+            select orders_read.customer_unique_id from orders_read where orders_read.is_counted
+        )
+        {%- endif %}
 ),
 
 cohorts as (
@@ -79,8 +82,11 @@ cohorts as (
         customers.cohort_month,
         count(*) as cohort_size
     from customers
+    {%- if is_incremental() %}
     where customers.cohort_month in ({{ changed_months }})
+    {%- endif %}
     group by customers.cohort_month
+    {%- if is_incremental() %}
 
     -- the other cohorts' sizes as stored (their people did not change)
     union all
@@ -90,52 +96,23 @@ cohorts as (
     where
         stored.months_since_first_order = 0
         and stored.cohort_month not in ({{ changed_months }})
+    {%- endif %}
 ),
 
 activity as (
-    select distinct recent.customer_unique_id, recent.activity_month
-    from recent_orders as recent
-    where recent.is_counted
-),
-
-month_batches as (
-    select recent.activity_month, max(recent.last_batch_id) as last_batch_id
-    from recent_orders as recent
-    group by recent.activity_month
-),
-{%- else -%}
-customers as (
-    {{ people_with_cohorts }}
-    where history.customer_unique_id is not null and history.first_counted_order_at is not null
-),
-
-cohorts as (
-    select
-        customers.cohort_month,
-        count(*) as cohort_size
-    from customers
-    group by customers.cohort_month
-),
-
-activity as (
-    select distinct
-        orders.customer_unique_id,
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as activity_month
-    from {{ ref('fact_orders') }} as orders
-    where orders.is_counted
+    select distinct orders_read.customer_unique_id, orders_read.activity_month
+    from orders_read
+    where orders_read.is_counted
 ),
 
 {#- The newest batch among the orders of each activity month: the row's batch column. A
     change to any order of the month rebuilds the month's cells, so an incremental build
     and a full one stamp a cell alike, and the newest stamp is the newest batch seen. -#}
 month_batches as (
-    select
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as activity_month,
-        max(orders.last_batch_id) as last_batch_id
-    from {{ ref('fact_orders') }} as orders
-    group by cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date)
+    select orders_read.activity_month, max(orders_read.last_batch_id) as last_batch_id
+    from orders_read
+    group by orders_read.activity_month
 ),
-{%- endif %}
 
 months as (
     select distinct calendar.month_start
