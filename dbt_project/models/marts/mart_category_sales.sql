@@ -4,8 +4,7 @@
     deleted, computed again and written back (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['category', 'order_month'],
+    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}

@@ -9,7 +9,7 @@
     activity month: the purchase months of the changed orders and the months a person's
     first counted order may have moved from or to (macros/incremental.sql,
     executive_days_changed), the as-of month and any month past the last one stored. The
-    pre-hook deletes those rows, the model computes them again and delete+insert writes them.
+    pre-hook deletes those rows, the model computes them again and they are appended.
     A cell's activity month is never before its cohort month, so every cell rebuilt lies in
     the first changed month or after it: the model reads the orders from that month on
     (through the order_date index of fact_orders) and the cohorts of their people (through
@@ -18,8 +18,7 @@
     and every order for the changed cells, 4.3 s). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['cohort_month', 'months_since_first_order'],
+    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}

@@ -6,8 +6,7 @@
     (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['grain', 'order_month', 'customer_state', 'seller_state'],
+    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}

@@ -5,8 +5,7 @@
     again and written back (macros/incremental.sql). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_date',
+    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}

@@ -10,8 +10,7 @@
     period that no longer qualifies disappears. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['period', 'seller_id'],
+    incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
         "{% if is_incremental() %}
