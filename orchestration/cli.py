@@ -151,8 +151,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import orchestration.project  # noqa: F401  (importing it prepares the manifest)
 
-    # dbt imports in a server process while the run starts and loads the files, and forks a
-    # child per dbt invocation (warm_dbt.py); started after Dagster's import, which it slowed
+    # a server forked from this process imports the rest of dbt while the run starts and
+    # loads the files, and forks a child per dbt invocation (warm_dbt.py); forked after
+    # dagster-dbt's import, which brought in a part of dbt already
     from orchestration import warm_dbt
 
     warm_dbt.start()

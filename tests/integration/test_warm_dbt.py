@@ -83,7 +83,7 @@ def test_the_server_ends_with_the_command_that_started_it():
             sys.executable,
             "-c",
             "import os, sys; from orchestration import warm_dbt; warm_dbt.start(); "
-            "print(warm_dbt._server.pid, flush=True); os._exit(0)",
+            "print(warm_dbt._server, flush=True); os._exit(0)",
         ],
         capture_output=True,
         text=True,
