@@ -32,6 +32,7 @@ import socket
 import struct
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 SOCKET_ENV = "OLIST_WARM_DBT_SOCKET"
@@ -226,22 +227,30 @@ def start() -> None:
     parent = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        _forked_server(str(path), parent)
+    # SIGTERM and SIGINT wait until the child has its own handlers: one arriving in between
+    # would run the command's handler there (Dagster's, pytest's) and leave the server alive
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            _forked_server(str(path), parent, mask)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     _server = pid
     os.environ[SOCKET_ENV] = str(path)
     os.environ[CLIENT_ENV] = str(script)
     atexit.register(stop)
 
 
-def _forked_server(path: str, parent: int) -> None:
+def _forked_server(path: str, parent: int, mask: set[signal.Signals]) -> None:
     """The forked server: serve, then leave without running the command's exit handlers (it
     shares the command's open files, as a multiprocessing child does, and closes none of
     them: multiprocessing's resource tracker, which dbt's locks register with, is one)."""
     code = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
@@ -264,8 +273,14 @@ def stop() -> None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(_server, signal.SIGTERM)
+    deadline = time.monotonic() + 10
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(_server, 0)
+        while not os.waitpid(_server, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(_server, signal.SIGKILL)
+                os.waitpid(_server, 0)
+                break
+            time.sleep(0.05)
     path = os.environ.pop(SOCKET_ENV, None)
     os.environ.pop(CLIENT_ENV, None)
     if path:

@@ -4,8 +4,10 @@ as the dbt executable does, in output and exit code, with or without the server.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,27 @@ def test_the_server_ends_with_the_command_that_started_it():
     else:
         os.kill(pid, 9)
         pytest.fail("the warm dbt server outlived the command that started it")
+
+
+def test_the_server_ends_on_sigterm_sent_as_soon_as_it_is_forked():
+    # the command may have a SIGTERM handler of its own (Dagster and pytest install some); one
+    # that does nothing must not keep a server alive that was told to stop right away
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        for _ in range(5):
+            warm_dbt.start()
+            pid = warm_dbt._server
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(200):
+                ended, status = os.waitpid(pid, os.WNOHANG)
+                if ended:
+                    break
+                time.sleep(0.05)
+            else:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("the warm dbt server outlived a SIGTERM sent as it was forked")
+            assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+            warm_dbt.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
