@@ -7,7 +7,8 @@
 
     - staging: takes the raw rows of newer batches only (the raw tables are partitioned by
       batch, so older partitions are not read), keeps the latest version of each key among
-      them and merges it on the key: a newer version replaces the older one;
+      them and merges it on the key: a newer version replaces the older one (the geolocation
+      points have no key: they are appended, and the points of a replaced batch deleted);
     - order-level models (intermediate and facts): recompute every order touched by a newer
       batch (a new or changed order, item, payment, review or customer row) and merge on the
       unique key;

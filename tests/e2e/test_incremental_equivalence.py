@@ -204,3 +204,35 @@ def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline)
             )
         ).fetchone()
         assert open_versions == keys == staged, snapshot
+
+
+def test_a_replaced_geolocation_file_replaces_its_points(pipeline):
+    """The geolocation points have no key, so staging appends them by batch: a changed copy of
+    a loaded file (the loader replaces its batch) must take the old copy's points out of
+    staging, not add its own beside them; the points then equal a full rebuild's."""
+    conn, _, landing, run = pipeline
+    delivered = sorted(landing.glob("*/olist_geolocation_dataset.csv"))[-1]
+    header, *points = delivered.read_text(encoding="utf-8").splitlines()
+    assert len(points) >= 2, delivered
+    (before,) = conn.execute(
+        "select count(*) from staging.stg_olist__geolocation where batch_id = "
+        "(select max(batch_id) from ops.loads where source_table = 'olist_geolocation' "
+        "and status = 'loaded' and source_file like %s)",
+        (f"%{delivered.parent.name}/{delivered.name}",),
+    ).fetchone()
+    assert before >= 1
+    delivered.write_text("\n".join([header, *points[:-1]]) + "\n", encoding="utf-8")
+    run("-c", LOAD_SCRIPT)
+    run("-m", "orchestration", "dbt", "run", "-s", "stg_olist__geolocation", "dim_geolocation")
+
+    (staged, raw, orphans) = conn.execute(
+        "select (select count(*) from staging.stg_olist__geolocation), "
+        "(select count(*) from raw.olist_geolocation), "
+        "(select count(*) from staging.stg_olist__geolocation as staged where not exists "
+        "(select 1 from raw.olist_geolocation as loaded where loaded._batch_id = staged.batch_id))"
+    ).fetchone()
+    assert orphans == 0 and staged == raw
+    tables = [("staging", "stg_olist__geolocation")]
+    copy_tables(conn, tables)
+    run("-m", "orchestration", "dbt", "run", "--full-refresh", "-s", "stg_olist__geolocation")
+    assert differences(conn, "staging", "stg_olist__geolocation") == 0
