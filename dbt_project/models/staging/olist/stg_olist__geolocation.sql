@@ -6,8 +6,9 @@
     million whatever the number of orders (3.6 s of a nightly build at 100,000 orders).
     A batch the loader replaced (a changed copy of a loaded file) is no longer in the raw
     table: the pre-hook deletes its points, and the new batch brings the file's points again.
-    The batches stored are found by a walk up the batch index, one probe per batch, not a
-    read of every point. -#}
+    The batches stored are found by a walk up the batch index, and each is looked for in its
+    own raw partition: a scalar subquery, pruned to one partition per probe, where `not
+    exists` became an anti-join that read every raw point (0.69 s against 0.4 ms). -#}
 {{ config(
     incremental_strategy='append',
     indexes=[{'columns': ['zip_code_prefix']}, {'columns': ['batch_id']}],
@@ -27,11 +28,12 @@
             from stored
             where
                 stored.batch_id is not null
-                and not exists (
+                and (
                     select 1
                     from {{ source('olist', 'olist_geolocation') }} as loaded
                     where loaded._batch_id = stored.batch_id
-                )
+                    limit 1
+                ) is null
         )
         {% endif %}"
     ]
