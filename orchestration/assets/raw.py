@@ -5,6 +5,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from orchestration.checks.great_expectations import validate_ahead
 from orchestration.contracts import CONTRACTS, SourceContract
 from orchestration.loader import LoadResult, load_sources
 from orchestration.resources import WarehouseResource
@@ -119,6 +120,9 @@ def raw_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                 f"{result.source_file}: {result.status}, {result.rows_read} read, "
                 f"{result.rows_rejected} rejected in {result.duration_seconds:.2f}s"
             )
+        # the table is final for this run: its Great Expectations suites start in the worker,
+        # beside the raw checks (gx_process.validate_ahead)
+        validate_ahead(context, dg.AssetKey(["raw", contract.table]), conninfo)
         yield _materialization(contract, results[contract.table], conninfo)
     if errors:
         with retry_transient(context):  # a server that went away: retry the step

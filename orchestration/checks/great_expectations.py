@@ -55,11 +55,47 @@ def _scope_metadata(suite: Suite, scope: Scope, outcome: Outcome) -> dict[str, A
     return meta
 
 
+def _check_key(suite: Suite) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey([suite.schema, suite.table]), suite.name)
+
+
+def _scope(suite: Suite, conninfo: str, full_refresh: bool) -> Scope:
+    """The rows a run of the suite's check validates (see ``watermarks.py``)."""
+    if not suite.batch_column:
+        return Scope(None, "no batch column")
+    with psycopg.connect(conninfo) as conn:
+        return scope_for(
+            conn,
+            _check_key(suite),
+            fingerprint(suite),
+            full_refresh=full_refresh,
+            sources=suite.sources,
+        )
+
+
+def validate_ahead(context: dg.AssetExecutionContext, asset: dg.AssetKey, conninfo: str) -> None:
+    """Hand the suites on ``asset`` to the Great Expectations worker now, on the scope their
+    checks will ask for (``gx_process.validate_ahead``): call it once the step has made the
+    table final for this run. Without a worker, or when anything goes wrong here, the checks
+    validate as usual."""
+    if not gx_process.running():
+        return
+    for suite in SUITES:
+        if dg.AssetKey([suite.schema, suite.table]) != asset:
+            continue
+        try:
+            scope = _scope(suite, conninfo, full_refresh_requested(context))
+        except psycopg.Error as error:
+            context.log.debug(f"not validating {suite.name} ahead: {error}")
+            continue
+        gx_process.validate_ahead(suite, conninfo, scope)
+
+
 def build_check(suite: Suite) -> dg.AssetChecksDefinition:
     severity = (
         dg.AssetCheckSeverity.ERROR if suite.severity == ERROR else (dg.AssetCheckSeverity.WARN)
     )
-    key = dg.AssetCheckKey(dg.AssetKey([suite.schema, suite.table]), suite.name)
+    key = _check_key(suite)
     definition = fingerprint(suite)
     sees = (
         "Scoped: row-level expectations see only rows of batches this suite has not passed yet "
@@ -81,17 +117,7 @@ def build_check(suite: Suite) -> dg.AssetChecksDefinition:
     ) -> Iterator[dg.AssetCheckResult]:
         conninfo = warehouse.url("loader")
         with retry_transient(context):
-            if suite.batch_column:
-                with psycopg.connect(conninfo) as conn:
-                    scope = scope_for(
-                        conn,
-                        key,
-                        definition,
-                        full_refresh=full_refresh_requested(context),
-                        sources=suite.sources,
-                    )
-            else:
-                scope = Scope(None, "no batch column")
+            scope = _scope(suite, conninfo, full_refresh_requested(context))
             outcome = gx_process.validate(suite, conninfo, scope)
         failed = [s for s in outcome.summaries if not s["passed"]]
         yield dg.AssetCheckResult(

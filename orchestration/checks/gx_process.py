@@ -11,6 +11,13 @@ interpreter: an import in a thread of the run's own process did, and was taken b
 Without a worker (the Dagster UI and daemon, the tests) or when it has died, :func:`validate`
 runs in the calling process, as before. Errors raised in the worker are raised in the caller
 (a lost connection is still retried as transient).
+
+A suite can also be validated ahead (:func:`validate_ahead`): the step that builds its table
+hands it to the worker as soon as the table is final, and the check step, which Dagster runs
+after the whole step, then takes the outcome if it asks for the same scope (else, or when the
+validation ahead failed, it validates as usual). In a nightly run the suites on core tables and
+marts so ran beside the end of dbt build, not after it, one by one (2.4 s at one million
+orders), and the raw suites beside the raw checks.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import logging
 import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from orchestration.checks import gx_validation
@@ -30,6 +37,8 @@ from orchestration.checks.suites import Suite
 
 log = logging.getLogger(__name__)
 _worker: ProcessPoolExecutor | None = None
+# validations started ahead, by suite, connection and scope (validate_ahead)
+_ahead: dict[tuple, Future] = {}
 
 
 def _import_great_expectations() -> None:
@@ -63,6 +72,7 @@ def start() -> None:
 
 def stop() -> None:
     global _worker
+    forget_ahead()
     if _worker is not None:
         _worker.shutdown(wait=True, cancel_futures=True)
         _worker = None
@@ -72,9 +82,41 @@ def running() -> bool:
     return _worker is not None
 
 
+def _ahead_key(suite: Suite, conninfo: str, scope: Scope) -> tuple:
+    return suite.schema, suite.table, suite.name, conninfo, scope
+
+
+def validate_ahead(suite: Suite, conninfo: str, scope: Scope) -> bool:
+    """Start validating ``suite`` on ``scope`` in the worker, for a later :func:`validate` with
+    the same arguments. Call it only once the suite's table is final for the run. False (and
+    nothing started) without a worker."""
+    if _worker is None:
+        return False
+    try:
+        future = _worker.submit(gx_validation.validate, suite, conninfo, scope)
+    except (BrokenProcessPool, RuntimeError):  # died, or shut down meanwhile
+        return False
+    _ahead[_ahead_key(suite, conninfo, scope)] = future
+    return True
+
+
+def forget_ahead(tables: set[tuple[str, str]] | None = None) -> None:
+    """Drop the validations started ahead (of these tables: (schema, table)), as when a step
+    that already handed some over runs again and may change its tables."""
+    for key in [k for k in _ahead if tables is None or k[:2] in tables]:
+        _ahead.pop(key).cancel()
+
+
 def validate(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome:
-    """Validate ``suite`` on the rows of ``scope``: in the worker when there is one."""
+    """Validate ``suite`` on the rows of ``scope``: in the worker when there is one, or take
+    the outcome of the same validation started ahead."""
     global _worker
+    ahead = _ahead.pop(_ahead_key(suite, conninfo, scope), None)
+    if ahead is not None:
+        try:
+            return ahead.result()
+        except Exception as error:  # validated again below, and then it counts
+            log.info("validating %s.%s ahead failed (%s); again", suite.schema, suite.table, error)
     if _worker is not None:
         try:
             return _worker.submit(gx_validation.validate, suite, conninfo, scope).result()

@@ -51,7 +51,9 @@ def fingerprint(*parts: object) -> str:
     return digest.hexdigest()[:16]
 
 
-def full_refresh_requested(context: dg.AssetCheckExecutionContext) -> bool:
+def full_refresh_requested(
+    context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext,
+) -> bool:
     """True when the run rebuilds the models from scratch: its checks then see whole tables."""
     run = context.run
     return asks_for_full_refresh(run.job_name, run.run_config)

@@ -40,3 +40,41 @@ def test_a_lost_connection_in_the_worker_reaches_the_caller_as_transient(tmp_pat
     with pytest.raises(psycopg.OperationalError) as raised:
         gx_process.validate(suite, nowhere, Scope(None, "test"))
     assert is_transient(raised.value)  # so the check step is retried, as in one process
+
+
+def test_a_validation_started_ahead_serves_the_same_scope_only(warehouse, worker, admin):
+    suite = next(s for s in SUITES if (s.schema, s.table) == ("raw", "olist_orders"))
+    url = warehouse.role_url("loader")
+    (newest,) = admin.execute("select max(_batch_id) from raw.olist_orders").fetchone()
+    whole, nothing_new = Scope(None, "test"), Scope(newest, "test")
+
+    assert gx_process.validate_ahead(suite, url, whole)
+    # another scope is validated for itself: none of the rows the one ahead sees
+    scoped = gx_process.validate(suite, url, nothing_new)
+    assert scoped.checked_rows == 0
+    assert scoped == gx_validation.validate(suite, url, nothing_new)
+    assert len(gx_process._ahead) == 1
+    taken = gx_process.validate(suite, url, whole)
+    assert taken == gx_validation.validate(suite, url, whole)
+    assert taken.checked_rows > 0
+    assert not gx_process._ahead  # taken once
+
+
+def test_validations_ahead_of_a_table_can_be_forgotten(warehouse, worker):
+    url = warehouse.role_url("loader")
+    raw, core = (
+        next(s for s in SUITES if s.schema == "raw"),
+        next(s for s in SUITES if s.schema == "core"),
+    )
+    gx_process.validate_ahead(raw, url, Scope(None, "test"))
+    gx_process.validate_ahead(core, url, Scope(None, "test"))
+    gx_process.forget_ahead({(core.schema, core.table)})
+    assert [key[:2] for key in gx_process._ahead] == [(raw.schema, raw.table)]
+    gx_process.forget_ahead()
+    assert not gx_process._ahead
+
+
+def test_nothing_is_validated_ahead_without_a_worker(warehouse):
+    assert not gx_process.running()
+    assert not gx_process.validate_ahead(SUITES[0], warehouse.role_url("loader"), Scope())
+    assert not gx_process._ahead
