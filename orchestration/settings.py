@@ -43,6 +43,7 @@ class Settings:
     alert_webhook_url: str | None = None
     dagster_home_override: Path | None = None
     load_workers: int = 2
+    dbt_builds_kept: int = 20
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             database_name=env.get("OLIST_DATABASE") or "olist",
             dagster_home_override=_path(env.get("DAGSTER_HOME"), None),
             load_workers=int(env.get("OLIST_LOAD_WORKERS") or 2),
+            dbt_builds_kept=int(env.get("OLIST_DBT_BUILDS_KEPT") or 20),
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES

@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,23 @@ def record_build(settings: Settings, run_id: str, full_refresh: bool, scope: Tes
         )
 
 
+def prune_builds(target: Path, name: str, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` build folders of the dbt asset ``name``.
+
+    dagster-dbt gives every build a folder of its own in dbt's target folder,
+    ``<name>-<run id>-<digest>`` (its dbt.log, run_results.json, manifest and compiled SQL:
+    about 9 MB), and never removes one: a nightly schedule filled the disk by 3 GB a year.
+    Returns the folders removed."""
+    builds = sorted(
+        (p for p in target.glob(f"{name}-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in builds[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return builds[keep:]
+
+
 class DbtBuildConfig(dg.Config):
     """Run configuration of the dbt step (set it in the launchpad, or run the full_refresh job)."""
 
@@ -155,6 +173,10 @@ def olist_dbt_models(
     model or test fails at once.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
+    # this build's folder makes one more: keep room for it
+    kept = warehouse.settings().dbt_builds_kept
+    target = dbt_project.project_dir / dbt_project.target_path
+    prune_builds(target, context.op_execution_context.op.name, max(kept - 1, 0))
     if config.full_refresh:
         args.append("--full-refresh")
     with retry_transient(context):
