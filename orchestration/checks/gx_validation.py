@@ -195,8 +195,11 @@ def _validate_group(
     summaries = []
     for outcome, expectation in zip(result.results, expectations, strict=True):
         details = outcome.result or {}
+        # plain strings only: an outcome is unpickled in the calling process, and a Great
+        # Expectations key type (CaseInsensitiveString) made that import Great Expectations
+        # there, in the pool's result thread, racing the run's own imports of SQLAlchemy
         examples = [
-            {k: str(v) for k, v in row.items()} if isinstance(row, dict) else str(row)
+            {str(k): str(v) for k, v in row.items()} if isinstance(row, dict) else str(row)
             for row in (details.get("unexpected_index_list") or [])[:EXAMPLES]
         ]
         summaries.append(

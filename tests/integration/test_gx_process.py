@@ -78,3 +78,36 @@ def test_nothing_is_validated_ahead_without_a_worker(warehouse):
     assert not gx_process.running()
     assert not gx_process.validate_ahead(SUITES[0], warehouse.role_url("loader"), Scope())
     assert not gx_process._ahead
+
+
+def _types(value) -> set[type]:
+    found = {type(value)}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found |= _types(key) | _types(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _types(item)
+    return found
+
+
+def test_a_failing_outcome_holds_only_plain_values(warehouse, worker, admin):
+    """The outcome crosses to the caller pickled: a Great Expectations type in it (the keys of
+    the failing examples were) makes the caller import Great Expectations while it unpickles,
+    in the pool's result thread, which raced the run's own imports."""
+    suite = next(s for s in SUITES if (s.schema, s.table) == ("core", "fact_order_items"))
+    admin.execute("create temporary table negative as select * from core.fact_order_items limit 1")
+    admin.execute("update negative set order_item_id = order_item_id + 1000, price = -1")
+    admin.execute("insert into core.fact_order_items select * from negative")
+    try:
+        outcome = gx_process.validate(suite, warehouse.role_url("loader"), Scope(None, "test"))
+    finally:
+        admin.execute("delete from core.fact_order_items where price = -1")
+        admin.execute("drop table negative")
+
+    assert not outcome.passed
+    failed = next(s for s in outcome.summaries if not s["passed"])
+    assert failed["column"] == "price" and failed["failing_count"] == 1
+    assert failed["examples"] and all(isinstance(k, str) for k in failed["examples"][0])
+    plain = {dict, list, tuple, str, int, float, bool, type(None)}
+    assert _types(outcome.summaries) <= plain
