@@ -82,6 +82,25 @@ def running() -> bool:
     return _worker is not None
 
 
+# modules the caller has imported already: their errors cross back unchanged
+_PLAIN_ERRORS = ("builtins", "psycopg")
+
+
+def _validate_here(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome:
+    """What the worker runs. The caller unpickles the outcome or the error in the pool's result
+    thread while its own threads run: an error of a type the caller has not imported (Great
+    Expectations', SQLAlchemy's) would import that package there, racing the caller's use of it.
+    Such an error crosses back as a RuntimeError naming its type, with its message (so a lost
+    connection is still told transient by its words)."""
+    try:
+        return gx_validation.validate(suite, conninfo, scope)
+    except Exception as error:
+        kind = type(error)
+        if kind.__module__.split(".")[0] in _PLAIN_ERRORS:
+            raise
+        raise RuntimeError(f"{kind.__module__}.{kind.__qualname__}: {error}") from None
+
+
 def _ahead_key(suite: Suite, conninfo: str, scope: Scope) -> tuple:
     return suite.schema, suite.table, suite.name, conninfo, scope
 
@@ -93,7 +112,7 @@ def validate_ahead(suite: Suite, conninfo: str, scope: Scope) -> bool:
     if _worker is None:
         return False
     try:
-        future = _worker.submit(gx_validation.validate, suite, conninfo, scope)
+        future = _worker.submit(_validate_here, suite, conninfo, scope)
     except (BrokenProcessPool, RuntimeError):  # died, or shut down meanwhile
         return False
     _ahead[_ahead_key(suite, conninfo, scope)] = future
@@ -119,7 +138,7 @@ def validate(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome
             log.info("validating %s.%s ahead failed (%s); again", suite.schema, suite.table, error)
     if _worker is not None:
         try:
-            return _worker.submit(gx_validation.validate, suite, conninfo, scope).result()
+            return _worker.submit(_validate_here, suite, conninfo, scope).result()
         except BrokenProcessPool:
             log.warning("the Great Expectations worker died; validating in this process")
             _worker = None

@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.checks import gx_process, gx_validation
 from orchestration.checks.scope import Scope
-from orchestration.checks.suites import SUITES
+from orchestration.checks.suites import SUITES, Suite
 from orchestration.transient import is_transient
 
 
@@ -111,3 +111,10 @@ def test_a_failing_outcome_holds_only_plain_values(warehouse, worker, admin):
     assert failed["examples"] and all(isinstance(k, str) for k in failed["examples"][0])
     plain = {dict, list, tuple, str, int, float, bool, type(None)}
     assert _types(outcome.summaries) <= plain
+
+
+def test_an_error_of_great_expectations_crosses_back_as_a_plain_one(warehouse, worker):
+    missing = Suite("public", "no_such_table", ("id",), SUITES[-1].expectations)
+    with pytest.raises(RuntimeError, match=r"^great_expectations\.") as raised:
+        gx_process.validate(missing, warehouse.role_url("loader"), Scope(None, "test"))
+    assert "no_such_table" in str(raised.value)
