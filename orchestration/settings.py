@@ -27,6 +27,18 @@ def _path(value: str | None, default: Path | None) -> Path | None:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+# dbt's levels for its log file (dbt --log-level-file)
+DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
+
+
+def _log_level(value: str) -> str:
+    if value.lower() not in DBT_LOG_LEVELS:
+        raise ValueError(
+            f"DBT_LOG_LEVEL_FILE={value!r}: expected one of {', '.join(DBT_LOG_LEVELS)}"
+        )
+    return value.lower()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration read once from environment variables (see ``.env.example``)."""
@@ -44,6 +56,7 @@ class Settings:
     dagster_home_override: Path | None = None
     load_workers: int = 2
     dbt_builds_kept: int = 20
+    dbt_log_level_file: str = "info"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -60,6 +73,7 @@ class Settings:
             dagster_home_override=_path(env.get("DAGSTER_HOME"), None),
             load_workers=int(env.get("OLIST_LOAD_WORKERS") or 2),
             dbt_builds_kept=int(env.get("OLIST_DBT_BUILDS_KEPT") or 20),
+            dbt_log_level_file=_log_level(env.get("DBT_LOG_LEVEL_FILE") or "info"),
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES
