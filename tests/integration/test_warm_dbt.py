@@ -131,3 +131,36 @@ def test_the_server_ends_on_sigterm_sent_as_soon_as_it_is_forked():
             warm_dbt.stop()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_run_through_the_server_leaves_no_lock_behind(tmp_path):
+    """dbt's adapter registers its locks with multiprocessing's resource tracker; the child
+    unregisters them before it leaves, so the command's end prints no warning of leaked
+    semaphores (it did at the end of every `python -m orchestration run`)."""
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+        "      host: localhost\n      user: nobody\n      password: ''\n"
+        "      port: 1\n      dbname: nothing\n      schema: probe\n"
+    )
+    script = (
+        "import os, subprocess, sys\n"
+        "from orchestration import warm_dbt\n"
+        "warm_dbt.start()\n"
+        "client = os.environ[warm_dbt.CLIENT_ENV]\n"
+        "done = subprocess.run([client, 'parse', '--profiles-dir', sys.argv[1]], cwd=sys.argv[1])\n"
+        "warm_dbt.stop()\n"
+        "sys.exit(done.returncode)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "target" / "manifest.json").exists()
+    assert "leaked semaphore" not in done.stderr
