@@ -156,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # dagster-dbt's import, which brought in a part of dbt already
     from orchestration import warm_dbt
 
-    warm_dbt.start()
+    warm_dbt.start(settings.dbt_project_dir)
     from orchestration.definitions import defs
 
     phase = done(phase)

@@ -5,6 +5,7 @@ of the dbt step of a nightly run on the 2-core benchmark machine (``python -X im
 "import dbt.cli.main"``), on the path of every run. ``python -m orchestration run`` calls
 :func:`start` once it has imported Dagster and dagster-dbt: it forks a server, which imports
 the rest of dbt on the second core while the command loads the definitions and the files,
+parses the project once (:func:`_warm_up`: what dbt builds on first use, a child inherits),
 then forks one child per dbt invocation. The child has dbt imported already and runs the dbt
 CLI at once, with the invocation's arguments, environment, working folder and output.
 
@@ -121,10 +122,44 @@ def _run_child(request: dict, out_fd: int, err_fd: int) -> int:
     return code
 
 
-def serve(path: str, parent: int) -> None:
-    """Import dbt, then run each invocation asked for on ``path`` in a forked child, one at a
-    time (the dbt step of a run invokes dbt once; another client waits its turn). Ends when
-    the command that started it is gone."""
+def _warm_up(project_dir: str, run_dir: Path) -> bool:
+    """Parse the project once here, so that each child starts warm.
+
+    dbt builds much of its machinery on first use, once per process: the (de)serialisers of
+    its manifest classes (mashumaro compiles them lazily), the JSON schemas its project and
+    profile are checked against, the Jinja environment. A child inherits whatever this server
+    built before forking it. The parse is partial (from the project's last partial parse),
+    writes into a folder of its own and logs nothing; if it fails, the child parses as before.
+    Returns whether the parse succeeded.
+
+    Measured on a nightly at a million orders: the child's start-up before its first node
+    (dbt's "Running with dbt" to "Concurrency") went from 2.9-3.0 s to 1.05 s, time in which
+    the other core had nothing to do; the server spends it while the command starts.
+    """
+    from dbt.cli.main import cli
+
+    target = run_dir / "warm-up"
+    target.mkdir()
+    last = Path(project_dir) / "target" / "partial_parse.msgpack"
+    if last.exists():
+        shutil.copyfile(last, target / "partial_parse.msgpack")
+    args = ["parse", "--quiet", "--log-level", "none", "--log-level-file", "none"]
+    args += ["--project-dir", project_dir, "--profiles-dir", project_dir]
+    args += ["--target-path", str(target), "--log-path", str(target)]
+    try:
+        returned = cli.main(args=args, prog_name="dbt", standalone_mode=False)
+    except (Exception, SystemExit):  # noqa: BLE001  (a cold child is still a working child)
+        returned = None
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    # dbt's commands return (result, success)
+    return isinstance(returned, tuple) and bool(returned[-1])
+
+
+def serve(path: str, parent: int, project_dir: str | None = None) -> None:
+    """Import dbt (and warm it up on ``project_dir``), then run each invocation asked for on
+    ``path`` in a forked child, one at a time (the dbt step of a run invokes dbt once; another
+    client waits its turn). Ends when the command that started it is gone."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)  # clients queue here until dbt is imported
@@ -132,6 +167,8 @@ def serve(path: str, parent: int) -> None:
     import dbt.cli.main  # noqa: F401
     import dbt.task.build  # noqa: F401
 
+    if project_dir:
+        _warm_up(project_dir, Path(path).parent)
     try:
         _serve(listener, parent)
     finally:
@@ -208,7 +245,7 @@ def client(args: list[str]) -> int:
 # -- the command's side ----------------------------------------------------------------------
 
 
-def start() -> None:
+def start(project_dir: Path | None = None) -> None:
     """Fork the server and point the dbt resource at the client (through the environment,
     before the definitions are imported).
 
@@ -241,7 +278,7 @@ def start() -> None:
     try:
         pid = os.fork()
         if pid == 0:
-            _forked_server(str(path), parent, mask)
+            _forked_server(str(path), parent, mask, project_dir and str(project_dir))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     _server = pid
@@ -250,7 +287,9 @@ def start() -> None:
     atexit.register(stop)
 
 
-def _forked_server(path: str, parent: int, mask: set[signal.Signals]) -> None:
+def _forked_server(
+    path: str, parent: int, mask: set[signal.Signals], project_dir: str | None
+) -> None:
     """The forked server: serve, then leave without running the command's exit handlers (it
     shares the command's open files, as a multiprocessing child does, and closes none of
     them: multiprocessing's resource tracker, which dbt's locks register with, is one)."""
@@ -262,7 +301,7 @@ def _forked_server(path: str, parent: int, mask: set[signal.Signals]) -> None:
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        serve(path, parent)
+        serve(path, parent, project_dir)
     except KeyboardInterrupt:
         code = 130
     except BaseException:  # noqa: BLE001  (say why the server ended, then end it)

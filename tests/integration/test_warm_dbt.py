@@ -164,3 +164,47 @@ def test_a_run_through_the_server_leaves_no_lock_behind(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "target" / "manifest.json").exists()
     assert "leaked semaphore" not in done.stderr
+
+
+def test_the_warm_up_parses_the_project_quietly_and_leaves_it_untouched(tmp_path):
+    """The server parses the project once before forking children (so each inherits dbt's
+    machinery built): the parse succeeds, prints nothing and writes only into its own folder,
+    not into the project's target (a build reads the partial parse and manifest there)."""
+    root = Path(__file__).resolve().parents[2]
+    target = root / "dbt_project" / "target"
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from orchestration.project import dbt_project\n"  # prepares the manifest first
+        "from orchestration import warm_dbt\n"
+        "import dbt.cli.main\n"
+        "marks = {p.name: p.stat().st_mtime_ns for p in dbt_project.project_dir.joinpath("
+        "'target').glob('*') if p.is_file()}\n"
+        "ok = warm_dbt._warm_up(str(dbt_project.project_dir), Path(sys.argv[1]))\n"
+        "after = {p.name: p.stat().st_mtime_ns for p in dbt_project.project_dir.joinpath("
+        "'target').glob('*') if p.is_file()}\n"
+        "sys.stderr.write(f'warm-up {ok} untouched {marks == after}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.endswith("warm-up True untouched True"), done.stderr
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # its own folder is removed
+    assert (target / "partial_parse.msgpack").exists()
+
+
+def test_a_server_whose_warm_up_fails_still_runs_dbt(tmp_path):
+    """A project the warm-up cannot parse leaves a cold server, not a broken one."""
+    warm_dbt.start(tmp_path / "no-such-project")
+    try:
+        done = run(os.environ[warm_dbt.CLIENT_ENV], "--help")
+    finally:
+        warm_dbt.stop()
+    assert done.returncode == 0, done.stderr
+    assert "Usage: dbt" in done.stdout
