@@ -24,9 +24,35 @@ def server():
         warm_dbt.stop()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def run(client: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [client, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=120
+    )
+
+
+def python(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``script`` in a new interpreter from the repository (dbt keeps global state)."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def probe_project(folder: Path, host: str = "localhost") -> None:
+    """A dbt project and profile of nothing, on a server that is never reached."""
+    (folder / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
+    )
+    (folder / "profiles.yml").write_text(
+        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+        f"      host: {host}\n      user: nobody\n      password: ''\n"
+        "      port: 1\n      dbname: nothing\n      schema: probe\n"
     )
 
 
@@ -43,14 +69,7 @@ def test_the_client_runs_dbt_in_the_servers_child_with_its_output_and_exit_code(
 def test_the_child_gets_the_clients_environment_and_folder(server, tmp_path):
     # dbt parses the project in the client's folder with the client's variables: a profile
     # that needs a variable the server never had must find it
-    (tmp_path / "dbt_project.yml").write_text(
-        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
-    )
-    (tmp_path / "profiles.yml").write_text(
-        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
-        "      host: \"{{ env_var('PROBE_HOST') }}\"\n      user: nobody\n      password: ''\n"
-        "      port: 1\n      dbname: nothing\n      schema: probe\n"
-    )
+    probe_project(tmp_path, host="\"{{ env_var('PROBE_HOST') }}\"")
     env = {**os.environ, "PROBE_HOST": "probe-host-from-the-client"}
     done = subprocess.run(
         [server, "debug", "--config-dir", "--profiles-dir", str(tmp_path)],
@@ -137,30 +156,17 @@ def test_a_run_through_the_server_leaves_no_lock_behind(tmp_path):
     """dbt's adapter registers its locks with multiprocessing's resource tracker; the child
     unregisters them before it leaves, so the command's end prints no warning of leaked
     semaphores (it did at the end of every `python -m orchestration run`)."""
-    (tmp_path / "dbt_project.yml").write_text(
-        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
-    )
-    (tmp_path / "profiles.yml").write_text(
-        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
-        "      host: localhost\n      user: nobody\n      password: ''\n"
-        "      port: 1\n      dbname: nothing\n      schema: probe\n"
-    )
-    script = (
-        "import os, subprocess, sys\n"
-        "from orchestration import warm_dbt\n"
-        "warm_dbt.start()\n"
-        "client = os.environ[warm_dbt.CLIENT_ENV]\n"
-        "done = subprocess.run([client, 'parse', '--profiles-dir', sys.argv[1]], cwd=sys.argv[1])\n"
-        "warm_dbt.stop()\n"
-        "sys.exit(done.returncode)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    probe_project(tmp_path)
+    script = """if True:
+        import os, subprocess, sys
+        from orchestration import warm_dbt
+        warm_dbt.start()
+        client = os.environ[warm_dbt.CLIENT_ENV]
+        done = subprocess.run([client, "parse", "--profiles-dir", sys.argv[1]], cwd=sys.argv[1])
+        warm_dbt.stop()
+        sys.exit(done.returncode)
+    """
+    done = python(script, str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "target" / "manifest.json").exists()
     assert "leaked semaphore" not in done.stderr
@@ -170,28 +176,24 @@ def test_the_warm_up_parses_the_project_quietly_and_leaves_it_untouched(tmp_path
     """The server parses the project once before forking children (so each inherits dbt's
     machinery built): the parse succeeds, prints nothing and writes only into its own folder,
     not into the project's target (a build reads the partial parse and manifest there)."""
-    root = Path(__file__).resolve().parents[2]
-    target = root / "dbt_project" / "target"
-    script = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from orchestration.project import dbt_project\n"  # prepares the manifest first
-        "from orchestration import warm_dbt\n"
-        "import dbt.cli.main\n"
-        "marks = {p.name: p.stat().st_mtime_ns for p in dbt_project.project_dir.joinpath("
-        "'target').glob('*') if p.is_file()}\n"
-        "ok = warm_dbt._warm_up(str(dbt_project.project_dir), Path(sys.argv[1]))\n"
-        "after = {p.name: p.stat().st_mtime_ns for p in dbt_project.project_dir.joinpath("
-        "'target').glob('*') if p.is_file()}\n"
-        "sys.stderr.write(f'warm-up {ok} untouched {marks == after}')\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=root,
-    )
+    target = ROOT / "dbt_project" / "target"
+    # importing the project prepares its manifest first, as the command does
+    script = """if True:
+        import sys
+        from pathlib import Path
+        from orchestration.project import dbt_project
+        from orchestration import warm_dbt
+        import dbt.cli.main
+
+        def stamps():
+            files = dbt_project.project_dir.joinpath("target").glob("*")
+            return {p.name: p.stat().st_mtime_ns for p in files if p.is_file()}
+
+        before = stamps()
+        ok = warm_dbt._warm_up(str(dbt_project.project_dir), Path(sys.argv[1]))
+        sys.stderr.write(f"warm-up {ok} untouched {before == stamps()}")
+    """
+    done = python(script, str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr.endswith("warm-up True untouched True"), done.stderr
     assert done.stdout == ""
