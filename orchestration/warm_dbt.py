@@ -152,6 +152,13 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
         returned = None
     finally:
         shutil.rmtree(target, ignore_errors=True)
+        # the parse left two of dbt's locks registered with multiprocessing's resource
+        # tracker, and the server never runs its exit handlers (it ends by SIGTERM or
+        # os._exit): unregister them now, or the tracker reports them as leaked when the
+        # command ends. The objects stay usable; a child makes its own.
+        from multiprocessing import util
+
+        util._run_finalizers(0)
     # dbt's commands return (result, success)
     return isinstance(returned, tuple) and bool(returned[-1])
 

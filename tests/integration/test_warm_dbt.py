@@ -153,14 +153,15 @@ def test_the_server_ends_on_sigterm_sent_as_soon_as_it_is_forked():
 
 
 def test_a_run_through_the_server_leaves_no_lock_behind(tmp_path):
-    """dbt's adapter registers its locks with multiprocessing's resource tracker; the child
-    unregisters them before it leaves, so the command's end prints no warning of leaked
-    semaphores (it did at the end of every `python -m orchestration run`)."""
+    """dbt's adapter registers its locks with multiprocessing's resource tracker; the server
+    (after its warm-up) and the child unregister theirs, so the command's end prints no
+    warning of leaked semaphores (it did at the end of every `python -m orchestration run`)."""
     probe_project(tmp_path)
     script = """if True:
         import os, subprocess, sys
+        from pathlib import Path
         from orchestration import warm_dbt
-        warm_dbt.start()
+        warm_dbt.start(Path(sys.argv[1]))  # warms up on the probe project
         client = os.environ[warm_dbt.CLIENT_ENV]
         done = subprocess.run([client, "parse", "--profiles-dir", sys.argv[1]], cwd=sys.argv[1])
         warm_dbt.stop()
