@@ -6,7 +6,8 @@ of the dbt step of a nightly run on the 2-core benchmark machine (``python -X im
 :func:`start` once it has imported Dagster and dagster-dbt: it forks a server, which imports
 the rest of dbt on the second core while the command loads the definitions and the files,
 parses the project once (:func:`_warm_up`: what dbt builds on first use, a child inherits),
-then forks one child per dbt invocation. The child has dbt imported already and runs the dbt
+then forks one child per dbt invocation. Its dbt formats only the log events a logger keeps
+(:func:`_format_only_written_events`). The child has dbt imported already and runs the dbt
 CLI at once, with the invocation's arguments, environment, working folder and output.
 
 dagster-dbt starts the client (:func:`client`, a script of the standard library that
@@ -163,6 +164,35 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
     return isinstance(returned, tuple) and bool(returned[-1])
 
 
+def _format_only_written_events() -> None:
+    """Make dbt's loggers skip the events their level drops before formatting them.
+
+    dbt formats every event for every logger (a JSON line for standard output, another for
+    dbt.log: the event as a dict, json.dumps, a scan of the environment for secrets) and only
+    then hands the line to a Python logger, whose level drops it. Nine in ten of a build's
+    events are debug events (each SQL statement, each connection's use), which neither
+    logger keeps at info level: their formatting was a fifth of the dbt process's samples
+    in a nightly. Here a logger writes (and so formats) an event only if its level keeps it,
+    the test its Python logger applied after formatting, so every line written is the same.
+    """
+    from dbt_common.events import logger as events
+
+    levels = events._log_level_map  # an event's level -> the Python level it is logged at
+    write_line = events._Logger.write_line
+    if getattr(write_line, "skips_dropped_events", False):
+        return
+
+    def write_kept_line(self: events._Logger, msg: events.EventMsg) -> None:
+        python_logger = self._python_logger
+        # print events go out at error level whatever their own, as write_line sends them
+        level = 40 if events._is_print_event(msg) else levels[events.EventLevel(msg.info.level)]
+        if python_logger is not None and python_logger.isEnabledFor(level):
+            write_line(self, msg)
+
+    write_kept_line.skips_dropped_events = True  # type: ignore[attr-defined]
+    events._Logger.write_line = write_kept_line  # type: ignore[method-assign]
+
+
 def serve(path: str, parent: int, project_dir: str | None = None) -> None:
     """Import dbt (and warm it up on ``project_dir``), then run each invocation asked for on
     ``path`` in a forked child, one at a time (the dbt step of a run invokes dbt once; another
@@ -174,6 +204,7 @@ def serve(path: str, parent: int, project_dir: str | None = None) -> None:
     import dbt.cli.main  # noqa: F401
     import dbt.task.build  # noqa: F401
 
+    _format_only_written_events()
     if project_dir:
         _warm_up(project_dir, Path(path).parent)
     try:

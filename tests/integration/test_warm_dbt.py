@@ -3,6 +3,7 @@ as the dbt executable does, in output and exit code, with or without the server.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -211,3 +212,62 @@ def test_a_server_whose_warm_up_fails_still_runs_dbt(tmp_path):
         warm_dbt.stop()
     assert done.returncode == 0, done.stderr
     assert "Usage: dbt" in done.stdout
+
+
+def test_the_servers_dbt_formats_only_the_events_a_logger_writes():
+    """The server's dbt skips the events a logger's level drops before formatting them (dbt
+    formatted every event for every logger, then dropped most by level): each logger writes
+    the same lines as before, and an info logger no longer formats a debug event."""
+    script = """if True:
+        import io, json
+        from dbt.adapters.events.types import SQLQuery
+        from dbt.events.types import MainReportVersion
+        from dbt_common.events.base_types import EventLevel
+        from dbt_common.events.event_manager import EventManager
+        from dbt_common.events.logger import LineFormat, LoggerConfig, _JsonLogger
+        from dbt_common.events.types import PrintEvent
+        from orchestration import warm_dbt
+
+        def log():
+            formatted, create_line = [], _JsonLogger.create_line
+
+            def counted(self, msg):
+                formatted.append([self.name, msg.info.name])
+                return create_line(self, msg)
+
+            _JsonLogger.create_line = counted
+            manager, streams = EventManager(), {}
+            for level in (EventLevel.DEBUG, EventLevel.INFO, EventLevel.ERROR):  # error: --quiet
+                streams[level.value] = io.StringIO()
+                manager.add_logger(LoggerConfig(
+                    name=level.value, line_format=LineFormat.Json, level=level,
+                    output_stream=streams[level.value],
+                ))
+            manager.fire_event(SQLQuery(conn_name="probe", sql="select 1", node_info={}))
+            manager.fire_event(MainReportVersion(version="1.11", log_version=3))
+            manager.fire_event(PrintEvent(msg="printed whatever the level"))
+            _JsonLogger.create_line = create_line
+            written = {
+                name: [json.loads(line)["info"]["name"] for line in stream.getvalue().splitlines()]
+                for name, stream in streams.items()
+            }
+            return {"written": written, "formatted": formatted}
+
+        before = log()
+        warm_dbt._format_only_written_events()
+        print(json.dumps({"before": before, "after": log()}))
+    """
+    done = python(script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout)
+    written = {
+        "debug": ["SQLQuery", "MainReportVersion", "PrintEvent"],
+        "info": ["MainReportVersion", "PrintEvent"],
+        "error": ["PrintEvent"],
+    }
+    assert outcome["before"]["written"] == outcome["after"]["written"] == written
+    # before, every logger formatted every event; now each formats only what it writes
+    assert len(outcome["before"]["formatted"]) == 9
+    assert sorted(outcome["after"]["formatted"]) == sorted(
+        [name, event] for name, events in written.items() for event in events
+    )
