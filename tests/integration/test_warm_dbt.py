@@ -271,3 +271,43 @@ def test_the_servers_dbt_formats_only_the_events_a_logger_writes():
     assert sorted(outcome["after"]["formatted"]) == sorted(
         [name, event] for name, events in written.items() for event in events
     )
+
+
+def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
+    server, tmp_path, empty_warehouse, admin
+):
+    """dbt closed a thread's connection after each node (a new server process and cold
+    catalog caches for every node); the server's dbt keeps it open for the thread's next
+    node, and the node's temporary tables still end with it."""
+    params = empty_warehouse.connection_params("transformer")  # dbt's role
+    schema = "probe_warm_dbt"
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
+        f"      host: '{params['host']}'\n      port: {params['port']}\n"
+        f"      user: '{params['user']}'\n      password: '{params['password']}'\n"
+        f"      dbname: '{params['dbname']}'\n      schema: {schema}\n      threads: 1\n"
+    )
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "first.sql").write_text(
+        "{{ config(materialized='table',"
+        " pre_hook='create temporary table probe_scratch as select 1 as one') }}\n"
+        "select pg_backend_pid() as pid\n"
+    )
+    (models / "second.sql").write_text(
+        "{{ config(materialized='table') }}\n"
+        "select pg_backend_pid() = (select pid from {{ ref('first') }}) as same_connection,\n"
+        "    to_regclass('pg_temp.probe_scratch') is null as scratch_gone\n"
+    )
+    admin.execute(f"drop schema if exists {schema} cascade")
+    admin.execute(f"create schema {schema} authorization {params['user']}")
+    try:
+        done = run(server, "run", "--project-dir", str(tmp_path), "--profiles-dir", str(tmp_path))
+        assert done.returncode == 0, done.stdout + done.stderr
+        row = admin.execute(f"select same_connection, scratch_gone from {schema}.second").fetchone()
+    finally:
+        admin.execute(f"drop schema if exists {schema} cascade")
+    assert row == (True, True)
