@@ -240,6 +240,73 @@ def _keep_connections_between_nodes() -> None:
     BaseConnectionManager.release = release_open  # type: ignore[method-assign]
 
 
+def _keep_compiled_templates(folder: Path) -> None:
+    """Keep the Python code dbt's Jinja compiles each template into, from one run to the next.
+
+    dbt compiles every template it renders from its text (each model's and test's SQL, each
+    macro it calls), in every process, and Jinja's bytecode cache, which spares that, is
+    used only for templates read through a loader, never for dbt's. Compiling was an eighth
+    of the dbt process's samples in a nightly, the same templates every night. Here each
+    compiled template is kept in ``folder`` with Jinja's own cache files, under a key of the
+    template's text and everything else its code depends on (the environment's class and
+    extensions, dbt's version; Jinja's and Python's are in the file's header): a template
+    whose text changed is compiled again, as is one whose file cannot be read or written.
+    ``dbt clean`` removes the folder with the rest of target/.
+    """
+    import hashlib
+
+    import jinja2
+    from dbt.version import __version__ as dbt_version
+    from dbt_common.clients import jinja as dbt_jinja
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    compile_ = jinja2.Environment.compile
+    if getattr(compile_, "keeps_code", False):
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    cache = FileSystemBytecodeCache(str(folder), "%s.jinja")
+
+    def compile_kept(  # type: ignore[no-untyped-def]
+        self, source, name=None, filename=None, raw=False, defer_init=False
+    ):
+        # Python source asked for, a parsed tree, or dbt's macro debugging (which registers
+        # each template's Python source with linecache as it compiles it)
+        if raw or not isinstance(source, str) or dbt_jinja.MACRO_DEBUGGING:
+            return compile_(self, source, name, filename, raw, defer_init)
+        environment = type(self)
+        key = hashlib.sha256(
+            "\0".join(
+                [
+                    dbt_version,
+                    f"{environment.__module__}.{environment.__qualname__}",
+                    *sorted(self.extensions),
+                    str(defer_init),
+                    str(name),
+                    str(filename),
+                    source,
+                ]
+            ).encode()
+        ).hexdigest()
+        try:
+            bucket = cache.get_bucket(self, key, None, source)
+        except Exception:  # noqa: BLE001  (a damaged or unreadable file: compile instead)
+            bucket = None
+        if bucket is not None and bucket.code is not None:
+            return bucket.code
+        code = compile_(self, source, name, filename, raw, defer_init)
+        if bucket is not None:
+            bucket.code = code
+            with contextlib.suppress(OSError):
+                cache.set_bucket(bucket)
+        return code
+
+    compile_kept.keeps_code = True  # type: ignore[attr-defined]
+    jinja2.Environment.compile = compile_kept  # type: ignore[method-assign]
+
+
 def serve(path: str, parent: int, project_dir: str | None = None) -> None:
     """Import dbt (and warm it up on ``project_dir``), then run each invocation asked for on
     ``path`` in a forked child, one at a time (the dbt step of a run invokes dbt once; another
@@ -254,6 +321,7 @@ def serve(path: str, parent: int, project_dir: str | None = None) -> None:
     _format_only_written_events()
     _keep_connections_between_nodes()
     if project_dir:
+        _keep_compiled_templates(Path(project_dir) / "target" / "jinja-bytecode")
         _warm_up(project_dir, Path(path).parent)
     try:
         _serve(listener, parent)

@@ -311,3 +311,46 @@ def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
     finally:
         admin.execute(f"drop schema if exists {schema} cascade")
     assert row == (True, True)
+
+
+def test_the_servers_dbt_compiles_a_template_once_across_runs(tmp_path):
+    """The server's dbt keeps the code each Jinja template compiles into (dbt compiles every
+    model, test and macro from its text in every process): a new process with the same
+    template takes it from the folder, a changed template or another kind of environment
+    compiles again, and a damaged file is compiled again rather than trusted."""
+    script = """if True:
+        import json, sys
+        from pathlib import Path
+        import jinja2
+        from dbt_common.clients.jinja import get_environment
+        from orchestration import warm_dbt
+
+        generated, generate = [], jinja2.Environment._generate
+
+        def counted(self, *args, **kwargs):
+            generated.append(1)
+            return generate(self, *args, **kwargs)
+
+        jinja2.Environment._generate = counted
+        warm_dbt._keep_compiled_templates(Path(sys.argv[1]))
+        native = sys.argv[3] == "native"
+        environment = get_environment(native=True) if native else jinja2.Environment()
+        rendered = environment.from_string(sys.argv[2]).render({"x": 2})
+        print(json.dumps({"rendered": rendered, "compiled": len(generated)}))
+    """
+
+    def render(template: str, kind: str = "text") -> dict:
+        done = python(script, str(tmp_path / "kept"), template, kind)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 1}
+    assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 0}
+    assert render("{{ x * 22 }}") == {"rendered": "44", "compiled": 1}
+    # dbt's native environment renders numbers as numbers: it never takes the text code
+    assert render("{{ x * 21 }}", "native") == {"rendered": 42, "compiled": 1}
+    assert render("{{ x * 21 }}", "native") == {"rendered": 42, "compiled": 0}
+    for kept in (tmp_path / "kept").iterdir():
+        kept.write_bytes(b"damaged")
+    assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 1}
+    assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 0}
