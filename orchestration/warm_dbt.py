@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import CodeType
 
 SOCKET_ENV = "OLIST_WARM_DBT_SOCKET"
 CLIENT_ENV = "OLIST_WARM_DBT_CLIENT"
@@ -268,6 +269,9 @@ def _keep_compiled_templates(folder: Path) -> None:
     except OSError:
         return
     cache = FileSystemBytecodeCache(str(folder), "%s.jinja")
+    # dbt renders many short templates (config values, test arguments) again and again in a
+    # process: their code is kept in memory too (a code object never changes)
+    kept: dict[str, CodeType] = {}
 
     def compile_kept(  # type: ignore[no-untyped-def]
         self, source, name=None, filename=None, raw=False, defer_init=False
@@ -290,13 +294,17 @@ def _keep_compiled_templates(folder: Path) -> None:
                 ]
             ).encode()
         ).hexdigest()
+        code = kept.get(key)
+        if code is not None:
+            return code
         try:
             bucket = cache.get_bucket(self, key, None, source)
         except Exception:  # noqa: BLE001  (a damaged or unreadable file: compile instead)
             bucket = None
         if bucket is not None and bucket.code is not None:
+            kept[key] = bucket.code
             return bucket.code
-        code = compile_(self, source, name, filename, raw, defer_init)
+        code = kept[key] = compile_(self, source, name, filename, raw, defer_init)
         if bucket is not None:
             bucket.code = code
             with contextlib.suppress(OSError):
