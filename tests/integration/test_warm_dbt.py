@@ -273,14 +273,14 @@ def test_the_servers_dbt_formats_only_the_events_a_logger_writes():
     )
 
 
-def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
-    server, tmp_path, empty_warehouse, admin
-):
-    """dbt closed a thread's connection after each node (a new server process and cold
-    catalog caches for every node); the server's dbt keeps it open for the thread's next
-    node, and the node's temporary tables still end with it."""
-    params = empty_warehouse.connection_params("transformer")  # dbt's role
-    schema = "probe_warm_dbt"
+PROBE_SCHEMA = "probe_warm_dbt"
+
+
+@pytest.fixture
+def warehouse_probe(tmp_path, empty_warehouse, admin):
+    """A dbt project of one thread on the test warehouse, as dbt's role, in a schema of its
+    own (dropped after); the test writes its models into ``models/``."""
+    params = empty_warehouse.connection_params("transformer")
     (tmp_path / "dbt_project.yml").write_text(
         "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
     )
@@ -288,10 +288,24 @@ def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
         "probe:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
         f"      host: '{params['host']}'\n      port: {params['port']}\n"
         f"      user: '{params['user']}'\n      password: '{params['password']}'\n"
-        f"      dbname: '{params['dbname']}'\n      schema: {schema}\n      threads: 1\n"
+        f"      dbname: '{params['dbname']}'\n      schema: {PROBE_SCHEMA}\n      threads: 1\n"
     )
-    models = tmp_path / "models"
-    models.mkdir()
+    (tmp_path / "models").mkdir()
+    admin.execute(f"drop schema if exists {PROBE_SCHEMA} cascade")
+    admin.execute(f"create schema {PROBE_SCHEMA} authorization {params['user']}")
+    try:
+        yield tmp_path
+    finally:
+        admin.execute(f"drop schema if exists {PROBE_SCHEMA} cascade")
+
+
+def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
+    server, warehouse_probe, admin
+):
+    """dbt closed a thread's connection after each node (a new server process and cold
+    catalog caches for every node); the server's dbt keeps it open for the thread's next
+    node, and the node's temporary tables still end with it."""
+    models = warehouse_probe / "models"
     (models / "first.sql").write_text(
         "{{ config(materialized='table',"
         " pre_hook='create temporary table probe_scratch as select 1 as one') }}\n"
@@ -302,15 +316,60 @@ def test_the_servers_dbt_keeps_a_threads_connection_from_node_to_node(
         "select pg_backend_pid() = (select pid from {{ ref('first') }}) as same_connection,\n"
         "    to_regclass('pg_temp.probe_scratch') is null as scratch_gone\n"
     )
-    admin.execute(f"drop schema if exists {schema} cascade")
-    admin.execute(f"create schema {schema} authorization {params['user']}")
-    try:
-        done = run(server, "run", "--project-dir", str(tmp_path), "--profiles-dir", str(tmp_path))
-        assert done.returncode == 0, done.stdout + done.stderr
-        row = admin.execute(f"select same_connection, scratch_gone from {schema}.second").fetchone()
-    finally:
-        admin.execute(f"drop schema if exists {schema} cascade")
-    assert row == (True, True)
+    folder = str(warehouse_probe)
+    done = run(server, "run", "--project-dir", folder, "--profiles-dir", folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = admin.execute(f"select same_connection, scratch_gone from {PROBE_SCHEMA}.second")
+    assert row.fetchone() == (True, True)
+
+
+def test_the_servers_dbt_builds_the_column_lookups_context_once_per_thread(warehouse_probe):
+    """dbt built a new context (its 500-odd macros wrapped anew) for every column lookup of
+    its adapter; the server's dbt builds one per thread and runs every lookup on it, and each
+    lookup still answers for its own relation."""
+    models = warehouse_probe / "models"
+    (models / "wide.sql").write_text("select 1 as left_column, 2 as right_column\n")
+    (models / "narrow.sql").write_text("select 3 as only_column\n")
+    (models / "lookups.sql").write_text(
+        "{%- set seen = [] -%}\n"
+        "{%- if execute -%}{%- for relation in [ref('wide'), ref('narrow')] * 2 -%}\n"
+        "{%- do seen.append(adapter.get_columns_in_relation(relation)"
+        " | map(attribute='name') | join('+')) -%}\n"
+        "{%- endfor -%}{%- endif -%}\n"
+        "select '{{ seen | join(', ') }}' as seen\n"
+        "-- depends_on: {{ ref('wide') }}, {{ ref('narrow') }}\n"
+    )
+    script = """if True:
+        import json, sys
+        import dbt.cli.requires as requires
+        import dbt.parser.manifest as manifest
+        from dbt.cli.main import dbtRunner
+        from orchestration import warm_dbt
+
+        built, generate = [], requires.generate_runtime_macro_context
+
+        def counted(macro, *args):
+            built.append(macro.name)
+            return generate(macro, *args)
+
+        # both hand the adapter dbt's context generator
+        requires.generate_runtime_macro_context = counted
+        manifest.generate_runtime_macro_context = counted
+        warm_dbt._reuse_column_lookup_contexts()
+        folder = sys.argv[1]
+        done = dbtRunner().invoke(
+            ["run", "--project-dir", folder, "--profiles-dir", folder]
+        )
+        print(json.dumps({"ok": done.success, "built": built.count("get_columns_in_relation")}))
+    """
+    done = python(script, str(warehouse_probe))
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout.splitlines()[-1])
+    assert outcome == {"ok": True, "built": 1}, done.stdout
+    compiled = next(warehouse_probe.glob("target/run/probe/models/lookups.sql")).read_text()
+    assert "'left_column+right_column, only_column, left_column+right_column, only_column'" in (
+        compiled
+    )
 
 
 def test_the_servers_dbt_compiles_a_template_once_across_runs(tmp_path):
