@@ -71,4 +71,4 @@ def test_report_without_the_reference_says_so_and_shows_no_ratio_to_it():
     assert rows["| reference total"] == "| reference total | not run |"
     assert rows["| full pipeline / reference"] == "| full pipeline / reference | - |"
     assert rows["| loader rows/s vs server COPY rows/s"].endswith("| - |")
-    assert rows["| nightly / full run"] == "| nightly / full run | 0.10 (target <= 0.15) |"
+    assert rows["| nightly / full run"] == "| nightly / full run | 0.100 (target <= 0.15) |"
