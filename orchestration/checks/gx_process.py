@@ -42,7 +42,9 @@ _ahead: dict[tuple, Future] = {}
 
 
 def _import_great_expectations() -> None:
-    import great_expectations  # noqa: F401
+    from orchestration.checks.gx_import import import_great_expectations
+
+    import_great_expectations()
 
     # Tearing down an interpreter that holds Great Expectations took 1.1 s, and stop() waited
     # for it after every run: the worker has nothing to flush but its streams, so it leaves at

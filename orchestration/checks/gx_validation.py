@@ -137,7 +137,9 @@ def _context(conninfo: str):
     tables in place; ``scoped`` first copies a query's rows (the rows in scope) into a
     temporary table, read once, so that each of the expectations' queries reads those rows and
     not the table they were selected from again."""
-    import great_expectations as gx
+    from orchestration.checks.gx_import import import_great_expectations
+
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     # A generic SQL datasource is deliberate: GX's Postgres one rejects Unix-socket URLs.
@@ -164,7 +166,9 @@ def _validate_group(
 ) -> tuple[bool, list[dict[str, Any]]]:
     """Validate some of a suite's expectations on the whole table (``query`` None) or on the
     rows of a query asset."""
-    import great_expectations as gx
+    from orchestration.checks.gx_import import import_great_expectations
+
+    gx = import_great_expectations()
 
     name = f"{suite.schema}.{suite.table} [{label}]"
     if query is None:
