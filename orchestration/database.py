@@ -146,13 +146,19 @@ def start_embedded(settings: Settings) -> None:
     # index lookup costs little more than a sequential read (the default 4 is for spinning
     # disks). With 4 the planner hashed the whole target of every nightly merge: merging
     # 11,331 changed order items into 1.1 million took 0.83 s, 0.14 s through the key index.
+    # io_method=sync: each backend reads its own pages, as before PostgreSQL 18, whose default
+    # hands reads to three I/O worker processes. The warehouse's pages are in memory (shared
+    # buffers or the OS cache), so a read is a copy, and on two cores the hand-off's context
+    # switches cost CPU that the queries need: in 1M nightlies (per-process CPU from /proc)
+    # PostgreSQL used 16.2-18.4 CPU-s with sync against 18.6-21.0 with the workers, and the
+    # nightly took 19.0-21.3 s against 20.6-22.6 s (four runs each, alternating restarts).
     options = (
         f"-c listen_addresses='' -k {settings.socket_dir} -p 5432 "
         "-c max_connections=200 -c shared_buffers=512MB -c work_mem=64MB "
         "-c maintenance_work_mem=256MB -c fsync=on -c synchronous_commit=off "
         "-c max_wal_size=4GB -c checkpoint_timeout=15min "
         "-c wal_level=minimal -c max_wal_senders=0 -c wal_skip_threshold=64MB "
-        "-c random_page_cost=1.1"
+        "-c random_page_cost=1.1 -c io_method=sync"
     )
     result = _run_as_server_user(
         [
