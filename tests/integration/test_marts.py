@@ -83,3 +83,67 @@ def test_privacy_test_catches_unmasked_contact_data(
     assert [(name, col) for name, col, _ in failures] == [(table, column)]
     clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert clean.returncode == 0, clean.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("test_name", "table", "column", "row_filter", "differs"),
+    [
+        (
+            "assert_executive_marts_reconcile_with_facts",
+            "marts.mart_category_sales",
+            "gmv",
+            "true",
+            ["category gmv"],
+        ),
+        (
+            "assert_customer_marts_reconcile_with_facts",
+            "core.dim_customer",
+            "lifetime_spend",
+            "counted_orders > 0",
+            ["customer spend"],
+        ),
+        (
+            "assert_seller_marts_reconcile_with_facts",
+            "marts.mart_seller_leaderboard",
+            "seller_revenue",
+            "period = 'all'",
+            ["leaderboard revenue, all time"],
+        ),
+    ],
+)
+def test_a_marts_reconciliation_names_the_total_that_left_the_facts(
+    warehouse, admin, tmp_path, test_name, table, column, row_filter, differs
+):
+    """Each family's reconciliation test fails, naming the total, when one row of one of its
+    marts is off by a real (and passes on the pipeline's own build, which test_pipeline runs)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from psycopg import sql
+
+    relation = sql.Identifier(*table.split("."))
+    target = sql.Identifier(column)
+    (moved,) = admin.execute(
+        sql.SQL(
+            "update {} set {} = {} + 1 where ctid = "
+            "(select ctid from {} where {} limit 1) returning ctid"
+        ).format(relation, target, target, relation, sql.SQL(row_filter)),
+    ).fetchone()
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
+    command = [sys.executable, "-m", "orchestration", "dbt", "test", "--select", test_name]
+    try:
+        caught = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        compiled = next((tmp_path / "compiled").rglob(f"{test_name}.sql")).read_text()
+        failures = admin.execute(compiled).fetchall()
+    finally:
+        admin.execute(
+            sql.SQL("update {} set {} = {} - 1 where ctid = %s").format(relation, target, target),
+            (moved,),
+        )
+    assert caught.returncode == 1, caught.stdout[-3000:]
+    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert [r["status"] for r in results] == ["fail"]
+    assert [name for name, _, _ in failures] == differs
+    assert all(mart - fact == 1 for _, mart, fact in failures)
