@@ -273,6 +273,85 @@ def test_the_servers_dbt_formats_only_the_events_a_logger_writes():
     )
 
 
+def test_the_servers_dbt_builds_only_the_events_a_logger_takes():
+    """The server's dbt builds an event's messages only when a logger will write it (dbt built
+    two protobuf messages for every event, then dropped most by level): the lines written are
+    the same, an event nobody takes costs no message, and an event still answers for its
+    fields when read."""
+    script = """if True:
+        import io, json
+        from dbt.adapters.events.types import SQLQuery
+        from dbt.events.types import MainReportVersion
+        from dbt.tracking import track_behavior_change_warn
+        from dbt_common.events import base_types
+        from dbt_common.events.base_types import EventLevel
+        from dbt_common.events.event_manager import EventManager
+        from dbt_common.events.logger import LineFormat, LoggerConfig
+        from dbt_common.events.types import PrintEvent
+        from orchestration import warm_dbt
+
+        parsed, parse = [], base_types.ParseDict
+
+        def counted(values, message, *args, **kwargs):
+            parsed.append(type(message).__name__)
+            return parse(values, message, *args, **kwargs)
+
+        base_types.ParseDict = counted
+
+        def log(levels):
+            manager, streams = EventManager(), {}
+            for level in levels:
+                streams[level.value] = io.StringIO()
+                manager.add_logger(LoggerConfig(
+                    name=level.value, line_format=LineFormat.Json, level=level,
+                    output_stream=streams[level.value],
+                ))
+            manager.add_callback(track_behavior_change_warn)  # as dbt does in every invocation
+            parsed.clear()
+            manager.fire_event(SQLQuery(conn_name="probe", sql="select 1", node_info={}))
+            manager.fire_event(MainReportVersion(version="1.11", log_version=3))
+            manager.fire_event(PrintEvent(msg="printed whatever the level"))
+            written = {
+                name: [
+                    (entry["info"]["name"], entry["data"])
+                    for entry in map(json.loads, stream.getvalue().splitlines())
+                ]
+                for name, stream in streams.items()
+            }
+            return {"written": written, "parsed": sorted(parsed)}
+
+        every = (EventLevel.DEBUG, EventLevel.INFO, EventLevel.ERROR)
+        before = {"every": log(every), "info": log([EventLevel.INFO])}
+        warm_dbt._build_only_events_a_logger_takes()
+        after = {"every": log(every), "info": log([EventLevel.INFO])}
+        event = SQLQuery(conn_name="probe", sql="select 2", node_info={})
+        untouched = "_arguments" in event.__dict__
+        event.sql = "select 3"
+        print(json.dumps({
+            "before": before, "after": after,
+            "read": [untouched, event.conn_name, event.sql, "_arguments" in event.__dict__],
+        }))
+    """
+    done = python(script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout)
+    before, after = outcome["before"], outcome["after"]
+    assert before["every"]["written"] == after["every"]["written"]
+    assert before["info"]["written"] == after["info"]["written"]
+    assert [name for name, _ in after["info"]["written"]["info"]] == [
+        "MainReportVersion",
+        "PrintEvent",
+    ]
+    # before: each event parsed twice (its fields, then the message around them) for an info
+    # logger too; after: the debug event nobody takes is never parsed
+    assert len(before["info"]["parsed"]) == 6
+    assert after["info"]["parsed"] == sorted(
+        ["MainReportVersion", "MainReportVersionMsg", "PrintEvent", "PrintEventMsg"]
+    )
+    assert len(after["every"]["parsed"]) == 6
+    assert outcome["read"] == [True, "probe", "select 3", False]
+
+
 PROBE_SCHEMA = "probe_warm_dbt"
 
 
