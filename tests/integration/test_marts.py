@@ -1,8 +1,16 @@
-"""The marts on the sample: every segment occurs, and the reporter can read every mart."""
+"""The marts on the sample: every segment occurs, the reporter can read every mart, and the
+privacy and reconciliation tests of the marts fail on a planted defect."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from psycopg import sql
 
 from orchestration.database import connect
 
@@ -49,13 +57,6 @@ def test_privacy_test_catches_unmasked_contact_data(
 ):
     """The dbt test that guards core and marts against personal data fails, naming the column,
     when an e-mail address or a phone number is planted there (and passes once it is gone)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from psycopg import sql
-
     relation = sql.Identifier(*table.split("."))
     target = sql.Identifier(column)
     (before,) = admin.execute(
@@ -65,13 +66,9 @@ def test_privacy_test_catches_unmasked_contact_data(
         sql.SQL("update {} set {} = %s where {} = %s").format(relation, target, target),
         (planted, before),
     )
-    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
     test_name = "assert_no_personal_data_in_core_or_marts"
-    command = [sys.executable, "-m", "orchestration", "dbt", "test", "--select", test_name]
     try:
-        caught = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-        compiled = next((tmp_path / "compiled").rglob(f"{test_name}.sql")).read_text()
-        failures = admin.execute(compiled).fetchall()
+        caught, failures = _run_dbt_test(admin, tmp_path, test_name)
     finally:
         admin.execute(
             sql.SQL("update {} set {} = %s where {} = %s").format(relation, target, target),
@@ -81,7 +78,7 @@ def test_privacy_test_catches_unmasked_contact_data(
     results = json.loads((tmp_path / "run_results.json").read_text())["results"]
     assert [r["status"] for r in results] == ["fail"]
     assert [(name, col) for name, col, _ in failures] == [(table, column)]
-    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    clean, _ = _run_dbt_test(admin, tmp_path, test_name)
     assert clean.returncode == 0, clean.stdout[-3000:]
 
 
@@ -116,13 +113,6 @@ def test_a_marts_reconciliation_names_the_total_that_left_the_facts(
 ):
     """Each family's reconciliation test fails, naming the total, when one row of one of its
     marts is off by a real (and passes on the pipeline's own build, which test_pipeline runs)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from psycopg import sql
-
     relation = sql.Identifier(*table.split("."))
     target = sql.Identifier(column)
     (moved,) = admin.execute(
@@ -131,12 +121,8 @@ def test_a_marts_reconciliation_names_the_total_that_left_the_facts(
             "(select ctid from {} where {} limit 1) returning ctid"
         ).format(relation, target, target, relation, sql.SQL(row_filter)),
     ).fetchone()
-    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
-    command = [sys.executable, "-m", "orchestration", "dbt", "test", "--select", test_name]
     try:
-        caught = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-        compiled = next((tmp_path / "compiled").rglob(f"{test_name}.sql")).read_text()
-        failures = admin.execute(compiled).fetchall()
+        caught, failures = _run_dbt_test(admin, tmp_path, test_name)
     finally:
         admin.execute(
             sql.SQL("update {} set {} = {} - 1 where ctid = %s").format(relation, target, target),
@@ -147,3 +133,13 @@ def test_a_marts_reconciliation_names_the_total_that_left_the_facts(
     assert [r["status"] for r in results] == ["fail"]
     assert [name for name, _, _ in failures] == differs
     assert all(mart - fact == 1 for _, mart, fact in failures)
+
+
+def _run_dbt_test(admin, target: Path, test_name: str):
+    """``python -m orchestration dbt test`` of one test, with its build folder in ``target``:
+    the finished process and the rows the test's compiled query returns now."""
+    env = {**os.environ, "DBT_TARGET_PATH": str(target)}
+    command = [sys.executable, "-m", "orchestration", "dbt", "test", "--select", test_name]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    compiled = next((target / "compiled").rglob(f"{test_name}.sql")).read_text()
+    return done, admin.execute(compiled).fetchall()
