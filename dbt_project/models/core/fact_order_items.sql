@@ -1,5 +1,7 @@
 {#- One row per order item (int_order_items_enriched). Incremental on batches: see
-    macros/incremental.sql. -#}
+    macros/incremental.sql. The product index serves a night's lookup of the items of the
+    products whose row changed (category_months_changed, read twice by mart_category_sales:
+    a parallel scan of every item, 0.12-0.14 s each at a million orders, for 186 products). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='merge',
@@ -7,7 +9,8 @@
     on_schema_change='fail',
     indexes=[
         {'columns': ['order_id', 'order_item_id'], 'unique': True},
-        {'columns': ['last_batch_id']}
+        {'columns': ['last_batch_id']},
+        {'columns': ['product_id']}
     ]
 ) }}
 -- depends_on: {{ ref('int_orders_enriched') }}
