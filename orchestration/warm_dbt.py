@@ -174,6 +174,20 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
     return isinstance(returned, tuple) and bool(returned[-1])
 
 
+def _logger_writes(logger: Any, event_name: str, level: Any) -> bool:
+    """Whether one of dbt's loggers writes an event of this name and level: the test its Python
+    logger applies (print events go out at error level whatever their own, as
+    ``_Logger.write_line`` sends them)."""
+    from dbt_common.events import logger as events
+
+    python_logger = logger._python_logger
+    if python_logger is None:
+        return False
+    if event_name in events.PRINT_EVENT_NAMES:
+        return python_logger.isEnabledFor(40)
+    return python_logger.isEnabledFor(events._log_level_map[events.EventLevel(level)])
+
+
 def _format_only_written_events() -> None:
     """Make dbt's loggers skip the events their level drops before formatting them.
 
@@ -187,16 +201,12 @@ def _format_only_written_events() -> None:
     """
     from dbt_common.events import logger as events
 
-    levels = events._log_level_map  # an event's level -> the Python level it is logged at
     write_line = events._Logger.write_line
     if getattr(write_line, "skips_dropped_events", False):
         return
 
     def write_kept_line(self: events._Logger, msg: events.EventMsg) -> None:
-        python_logger = self._python_logger
-        # print events go out at error level whatever their own, as write_line sends them
-        level = 40 if events._is_print_event(msg) else levels[events.EventLevel(msg.info.level)]
-        if python_logger is not None and python_logger.isEnabledFor(level):
+        if _logger_writes(self, msg.info.name, msg.info.level):
             write_line(self, msg)
 
     write_kept_line.skips_dropped_events = True  # type: ignore[attr-defined]
@@ -219,7 +229,6 @@ def _build_only_events_a_logger_takes() -> None:
     them in ``msg_from_base_event``.
     """
     from dbt_common.events import base_types
-    from dbt_common.events import logger as events
     from dbt_common.events.event_manager import EventManager
 
     event_class = base_types.BaseEvent
@@ -258,7 +267,6 @@ def _build_only_events_a_logger_takes() -> None:
     # (anonymous usage statistics of behaviour-change warnings)
     takes_only = {track_behavior_change_warn: "BehaviorChangeEvent"}
     fire = EventManager.fire_event
-    python_levels = events._log_level_map
     handled = (base_types.EventLevel.WARN, base_types.EventLevel.ERROR)  # warn_error and the like
 
     def fire_if_taken(
@@ -273,15 +281,10 @@ def _build_only_events_a_logger_takes() -> None:
             takes_only.get(callback, name) != name for callback in self.callbacks
         ):
             event_level = base_types.EventLevel(level or e.level_tag())
-            printed = name in events.PRINT_EVENT_NAMES  # written at any level
-            if event_level not in handled and not printed:
-                python_level = python_levels[event_level]
-                if not any(
-                    logger._python_logger is not None
-                    and logger._python_logger.isEnabledFor(python_level)
-                    for logger in self.loggers
-                ):
-                    return
+            if event_level not in handled and not any(
+                _logger_writes(logger, name, event_level) for logger in self.loggers
+            ):
+                return
         fire(self, e, level, node, force_warn_or_error_handling)
 
     EventManager.fire_event = fire_if_taken  # type: ignore[method-assign]
