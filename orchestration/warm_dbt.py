@@ -154,7 +154,11 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
     last = Path(project_dir) / "target" / "partial_parse.msgpack"
     if last.exists():
         shutil.copyfile(last, target / "partial_parse.msgpack")
+    # without dbt's static parser: after it failed on a model here (it does on any model
+    # with Jinja beyond refs and configs), its next use in a forked child hangs for good, and
+    # a child parses again whenever a file changed since the project's last parse
     args = ["parse", "--quiet", "--log-level", "none", "--log-level-file", "none"]
+    args += ["--no-static-parser"]
     args += ["--project-dir", project_dir, "--profiles-dir", project_dir]
     args += ["--target-path", str(target), "--log-path", str(target)]
     try:

@@ -214,6 +214,52 @@ def test_a_server_whose_warm_up_fails_still_runs_dbt(tmp_path):
     assert "Usage: dbt" in done.stdout
 
 
+def test_a_child_parses_a_project_the_warm_up_parsed_without_hanging(tmp_path):
+    """A child parses again whenever a file changed since the project's last parse (edited
+    while a run starts, say). dbt's static parser, once it failed on a model in the server,
+    hangs for good on that model in a forked child: the warm-up must not use it. Run in a
+    session of its own, so that a hang ends in a failure, not in a stuck suite."""
+    probe_project(tmp_path)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "base.sql").write_text("select 1 as one\n")
+    # a model the static parser fails on, and then hangs on in a forked child
+    (tmp_path / "models" / "jinja.sql").write_text(
+        "select {{ var('one', 1) }} as one from {{ ref('base') }}\n"
+    )
+    script = """if True:
+        import os, subprocess, sys
+        from pathlib import Path
+        from orchestration import warm_dbt
+
+        project = Path(sys.argv[1])
+        warm_dbt.start(project)
+        try:
+            done = subprocess.run([
+                os.environ[warm_dbt.CLIENT_ENV], "parse", "--project-dir", str(project),
+                "--profiles-dir", str(project), "--target-path", str(project / "target"),
+            ])
+        finally:
+            warm_dbt.stop()
+        sys.exit(done.returncode)
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the child's parse hung")
+    assert process.returncode == 0, output
+    assert (tmp_path / "target" / "manifest.json").exists()
+
+
 def test_the_servers_dbt_formats_only_the_events_a_logger_writes():
     """The server's dbt skips the events a logger's level drops before formatting them (dbt
     formatted every event for every logger, then dropped most by level): each logger writes
