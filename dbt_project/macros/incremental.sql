@@ -26,9 +26,10 @@
     (macros/test_scope.sql) read a delta through it instead of scanning the table (0.1 to
     0.4 s a scan at a million rows, some forty times a night).
 
-    dim_customer computes again the people a newer batch reached and scores everyone else
-    again from their stored row (segments move with the as-of date, RFM scores with the
-    population), merging only the rows that moved (models/core/dim_customer.sql). The small
+    dim_customer computes again the people a newer batch reached and segments again the
+    people the new as-of date moved, merging only the rows that changed
+    (models/core/dim_customer.sql); the RFM bucket ends (int_rfm_ends_found) are found from
+    the stored ones, and the scores computed when mart_customer_analytics is read. The small
     roll-ups (customer segments, seller period totals) are rebuilt in full from the
     incremental tables below them.
 
@@ -39,8 +40,8 @@
     seller's months and the old person keep it: the changed groups are found from the new
     rows only); a changed category translation file (a reference file: dim_product and the
     period marts keep the old names); a change of a segment threshold on orders or spend
-    (vip_min_orders and the like: dim_customer moves only the people a night reaches, the
-    new as-of date or the new bucket ends pass). -#}
+    (vip_min_orders and the like: dim_customer moves only the people a night reaches or the
+    new as-of date passes). -#}
 
 {# The newest batch already processed into this model; -1 when it is empty.
    In an incremental build it is read when the model compiles, before anything is written,
@@ -253,4 +254,26 @@
     select moved.order_month
     from {{ ref('fact_deliveries') }} as moved
     where moved.last_batch_id > {{ watermark }}
+{%- endmacro %}
+
+{# The relation of the model `model_name` of this project as the database holds it now (none
+   when it was never built), read when the model runs; for a model that reads another's last
+   build without a ref (int_rfm_ends_found reads dim_customer, which runs after it). #}
+{% macro built_relation(model_name) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.name == model_name
+        and node.package_name == project_name -%}
+        {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{# The `replace` incremental strategy: the model's rows replace every stored row, in one
+   transaction. For a small summary that reads its own last build (`this`) to compute the
+   next one, which a `table` materialization cannot tell from a first build. #}
+{% macro get_incremental_replace_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}

@@ -1,13 +1,45 @@
-{#- The RFM bucket ends of dim_customer (BUSINESS_RULES.md, RFM scores), as CTEs.
+{#- RFM scores (BUSINESS_RULES.md, Customers and segments): the bucket ends and the scoring.
 
-    Each score is ntile(5) over the people with a counted order, ordered by the measure's key
-    and then customer_unique_id in byte order (collate "C"). ntile(5) over n rows makes
-    buckets of n / 5 rows, the first n mod 5 of them one row larger, so a person's bucket is
-    fixed by the last (key, id) of each of the first four buckets: its end. Both macros below
-    write one `<measure>_bounds` CTE per measure, one row with key_1 .. key_4 and id_1 ..
-    id_4, which dim_customer compares every scored person with.
+    Each score is ntile(5) over the people with a counted order (the buyers), ordered by the
+    measure's key and then customer_unique_id in byte order (collate "C": the hex ids sort the
+    same, and a sort on most ties that compares bytes takes half the time of one with the
+    locale's rules). ntile(5) over n rows makes buckets of n / 5 rows, the first n mod 5 of
+    them one row larger, so a person's bucket is fixed by the last (key, id) of each of the
+    first four buckets: its end. int_rfm_ends_found keeps the twelve ends in one row
+    (`<measure>_key_<bucket>`, `<measure>_id_<bucket>`), and mart_customer_analytics scores
+    every person by comparing the person's key with them (rfm_score).
 
-    `measures` is a list of (name, key) pairs; a key is SQL over the alias `ranked.`. -#}
+    A score is not stored with the person: the ends move with every new buyer, and a night
+    that stored the scores rewrote the tens of thousands of people an end passed (22,700 of
+    the 33,240 rows dim_customer merged in a 1M nightly). -#}
+
+{#- (measure, key over the alias `ranked.`, type of the key), in the order of rfm_cell. -#}
+{% macro rfm_measures() -%}
+    {{ return([
+        ('recency', 'cast(ranked.last_counted_order_at as date)', 'date'),
+        ('frequency', 'ranked.counted_orders', dbt.type_bigint()),
+        ('monetary', 'ranked.lifetime_spend', 'numeric(14, 2)'),
+    ]) }}
+{%- endmacro %}
+
+{%- macro rfm_key(key, alias) -%}
+    {{ key | replace('ranked.', alias ~ '.') }}
+{%- endmacro %}
+
+{#- The score 1-5 of the person `alias` (a row of dim_customer) against the ends `ends` (a row
+    of int_rfm_ends_found); null without a counted order. -#}
+{% macro rfm_score(measure, key, alias, ends) -%}
+    case when {{ alias }}.counted_orders > 0 then
+        case
+            {%- for bucket in range(1, 5) %}
+            when ({{ rfm_key(key, alias) }}, {{ alias }}.customer_unique_id collate "C")
+                <= ({{ ends }}.{{ measure }}_key_{{ bucket }}, {{ ends }}.{{ measure }}_id_{{ bucket }} collate "C")
+                then {{ bucket }}
+            {%- endfor %}
+            else 5
+        end
+    end
+{%- endmacro %}
 
 {#- The rank of the last person of bucket `bucket` (1 to 4) of ntile(5) over `people` rows. -#}
 {% macro ntile_end(people, bucket) -%}
@@ -19,18 +51,15 @@
     end
 {%- endmacro %}
 
-{%- macro rfm_key(key, alias) -%}
-    {{ key | replace('ranked.', alias ~ '.') }}
-{%- endmacro %}
-
-{#- Pivot `<measure>_ends` (bucket, sort_key, customer_unique_id) into `<measure>_bounds`. -#}
-{% macro rfm_pivot_ends(measure) -%}
-{{ measure }}_bounds as (
+{#- Pivot `<measure>_found_ends` (bucket, sort_key, customer_unique_id) into one row. -#}
+{% macro rfm_pivot_ends(measure, type) -%}
+{{ measure }}_ends_pivoted as (
     select
         {%- for bucket in range(1, 5) %}
-        max(case when ends.bucket = {{ bucket }} then ends.sort_key end) as key_{{ bucket }},
+        cast(max(case when ends.bucket = {{ bucket }} then ends.sort_key end) as {{ type }})
+            as {{ measure }}_key_{{ bucket }},
         max(case when ends.bucket = {{ bucket }} then ends.customer_unique_id end)
-            as id_{{ bucket }}{{ ',' if not loop.last }}
+            as {{ measure }}_id_{{ bucket }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ measure }}_found_ends as ends
 )
@@ -43,16 +72,16 @@
     first three characters: a prefix sorts before another exactly when its ids do, in byte
     order) tell which prefix holds it, and only the people of that prefix are sorted by id.
     The frequency ends lie among the people with one order (935,000 of a million buyers),
-    whose sort took 2 s of the build. -#}
-{% macro rfm_bounds_from_population(measures, buyers='buyers') -%}
+    whose sort took 2 s of the build. Needs `population` (new_people). -#}
+{% macro rfm_ends_from_population(measures, buyers='buyers') -%}
 bucket_ends as (
     select
         buckets.bucket,
-        {{ ntile_end('population.people', 'buckets.bucket') }} as end_rank
-    from (select count(*) as people from {{ buyers }}) as population
+        {{ ntile_end('population.new_people', 'buckets.bucket') }} as end_rank
+    from population
     cross join (values (1), (2), (3), (4)) as buckets (bucket)
 ),
-{%- for measure, key in measures %}
+{%- for measure, key, type in measures %}
 
 {{ measure }}_keys as (
     select
@@ -133,32 +162,30 @@ bucket_ends as (
         and ranked.rank_in_prefix = ends.rank_in_prefix
 ),
 
-{{ rfm_pivot_ends(measure) }}{{ ',' if not loop.last }}
+{{ rfm_pivot_ends(measure, type) }}{{ ',' if not loop.last }}
 {%- endfor %}
 {%- endmacro %}
 
 {#- A nightly build: the new bucket ends found from the stored ones, reading a few thousand
-    rows through the score indexes instead of the whole population.
+    people through the key indexes of `people` (dim_customer as the last build left it)
+    instead of the whole population.
 
-    The stored table is scored consistently: the people of bucket b are exactly those whose
-    (key, id) lies after the end of bucket b - 1 and up to the end of bucket b. So the last
-    stored person with score <= b (the `anchor`, one step back along the index on (score,
-    key, id)) is the old end of bucket b, and old_end(b) stored buyers lie at or before it.
-    The new population is the stored one without the `replaced` rows (the stored versions of
-    the changed people) and with the `fresh` ones (their new versions), so
+    A stored end is a cut in the order of (key, id): old_end(b) stored buyers lie at or
+    before it. The new population is the stored one without the `replaced` rows (the stored
+    versions of the changed people) and with the `fresh` ones (their new versions), so
 
-        new rank of the anchor = old_end(b)
-            - replaced rows with score <= b
-            + fresh buyers at or before the anchor
+        new rank of the cut = old_end(b)
+            - replaced buyers at or before the cut
+            + fresh buyers at or before the cut
 
     and the new end, at rank new_end(b), lies `steps` = new_end(b) - that rank people after
-    the anchor (steps > 0) or 1 - steps people back from it (steps <= 0): a walk along the
-    same index, merged with the fresh buyers, of about as many people as the night changed.
+    the cut (steps > 0) or is the (1 - steps)-th at or before it (steps <= 0): a walk along
+    the (key, id) index of `people` without the changed people, merged with the fresh
+    buyers, of about as many people as the night changed.
 
-    Needs: `population` (old_people, new_people), `replaced` (customer_unique_id and the
-    stored scores of the changed people) and `fresh` (their rows as computed now, with
-    counted_orders), `changed` (their ids). -#}
-{% macro rfm_bounds_from_stored(measures) -%}
+    Needs: `stored_ends` (the stored row), `population` (old_people, new_people), `replaced`
+    and `fresh` (rows of dim_customer's columns, with counted_orders), `changed` (their ids). -#}
+{% macro rfm_ends_from_stored(measures, people) -%}
 bucket_ends as (
     select
         buckets.bucket,
@@ -167,93 +194,62 @@ bucket_ends as (
     from population
     cross join (values (1), (2), (3), (4)) as buckets (bucket)
 ),
-{%- for measure, key in measures %}
+{%- for measure, key, type in measures %}
 {%- set stored_key = rfm_key(key, 'stored') %}
 {%- set fresh_key = rfm_key(key, 'fresh') %}
+{%- set replaced_key = rfm_key(key, 'replaced') %}
 
-{{ measure }}_anchors as (
+{{ measure }}_cuts as (
     select
         bucket_ends.bucket,
-        anchor.sort_key,
-        anchor.customer_unique_id,
+        cuts.sort_key,
+        cuts.customer_unique_id,
         bucket_ends.new_end - (
             bucket_ends.old_end
             - (
                 select count(*) from replaced
-                where replaced.{{ measure }}_score <= bucket_ends.bucket
+                where replaced.counted_orders > 0
+                    and ({{ replaced_key }}, replaced.customer_unique_id collate "C")
+                    <= (cuts.sort_key, cuts.customer_unique_id collate "C")
             )
             + (
                 select count(*) from fresh
                 where fresh.counted_orders > 0
                     and ({{ fresh_key }}, fresh.customer_unique_id collate "C")
-                    <= (anchor.sort_key, anchor.customer_unique_id collate "C")
+                    <= (cuts.sort_key, cuts.customer_unique_id collate "C")
             )
         ) as steps
     from bucket_ends
-    left join lateral (
-        select {{ stored_key }} as sort_key, stored.customer_unique_id
-        from {{ this }} as stored
-        where stored.{{ measure }}_score <= bucket_ends.bucket
-        order by
-            stored.{{ measure }}_score desc,
-            {{ stored_key }} desc,
-            stored.customer_unique_id collate "C" desc
-        limit 1
-    ) as anchor on true
+    inner join (
+        select unpivoted.*
+        from stored_ends
+        cross join lateral (
+            values
+            {%- for bucket in range(1, 5) %}
+                ({{ bucket }}, stored_ends.{{ measure }}_key_{{ bucket }},
+                    stored_ends.{{ measure }}_id_{{ bucket }}){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as unpivoted (bucket, sort_key, customer_unique_id)
+    ) as cuts on cuts.bucket = bucket_ends.bucket
 ),
 
 {{ measure }}_found_ends as (
-    select anchors.bucket, walked.sort_key, walked.customer_unique_id
-    from {{ measure }}_anchors as anchors
+    select cuts.bucket, walked.sort_key, walked.customer_unique_id
+    from {{ measure }}_cuts as cuts
     cross join lateral (
         (
             select after.sort_key, after.customer_unique_id
             from (
                 (
                     select {{ stored_key }} as sort_key, stored.customer_unique_id
-                    from {{ this }} as stored
-                    where stored.{{ measure }}_score > anchors.bucket
+                    from {{ people }} as stored
+                    where ({{ stored_key }}, stored.customer_unique_id collate "C")
+                        > (cuts.sort_key, cuts.customer_unique_id collate "C")
+                        and stored.counted_orders > 0
                         and stored.customer_unique_id
                         not in (select changed.customer_unique_id from changed)
-                    order by
-                        stored.{{ measure }}_score,
-                        {{ stored_key }},
-                        stored.customer_unique_id collate "C"
-                    limit greatest(anchors.steps, 0)
-                )
-                union all
-                (
-                    select {{ fresh_key }} as sort_key, fresh.customer_unique_id
-                    from fresh
-                    where fresh.counted_orders > 0
-                        and (
-                            anchors.customer_unique_id is null
-                            or ({{ fresh_key }}, fresh.customer_unique_id collate "C")
-                            > (anchors.sort_key, anchors.customer_unique_id collate "C")
-                        )
-                    order by {{ fresh_key }}, fresh.customer_unique_id collate "C"
-                    limit greatest(anchors.steps, 0)
-                )
-            ) as after
-            order by after.sort_key, after.customer_unique_id collate "C"
-            offset greatest(anchors.steps - 1, 0)
-            limit case when anchors.steps > 0 then 1 else 0 end
-        )
-        union all
-        (
-            select before.sort_key, before.customer_unique_id
-            from (
-                (
-                    select {{ stored_key }} as sort_key, stored.customer_unique_id
-                    from {{ this }} as stored
-                    where stored.{{ measure }}_score <= anchors.bucket
-                        and stored.customer_unique_id
-                        not in (select changed.customer_unique_id from changed)
-                    order by
-                        stored.{{ measure }}_score desc,
-                        {{ stored_key }} desc,
-                        stored.customer_unique_id collate "C" desc
-                    limit greatest(1 - anchors.steps, 0)
+                    order by {{ stored_key }}, stored.customer_unique_id collate "C"
+                    limit greatest(cuts.steps, 0)
                 )
                 union all
                 (
@@ -261,39 +257,89 @@ bucket_ends as (
                     from fresh
                     where fresh.counted_orders > 0
                         and ({{ fresh_key }}, fresh.customer_unique_id collate "C")
-                        <= (anchors.sort_key, anchors.customer_unique_id collate "C")
+                        > (cuts.sort_key, cuts.customer_unique_id collate "C")
+                    order by {{ fresh_key }}, fresh.customer_unique_id collate "C"
+                    limit greatest(cuts.steps, 0)
+                )
+            ) as after
+            order by after.sort_key, after.customer_unique_id collate "C"
+            offset greatest(cuts.steps - 1, 0)
+            limit case when cuts.steps > 0 then 1 else 0 end
+        )
+        union all
+        (
+            select before.sort_key, before.customer_unique_id
+            from (
+                (
+                    select {{ stored_key }} as sort_key, stored.customer_unique_id
+                    from {{ people }} as stored
+                    where ({{ stored_key }}, stored.customer_unique_id collate "C")
+                        <= (cuts.sort_key, cuts.customer_unique_id collate "C")
+                        and stored.counted_orders > 0
+                        and stored.customer_unique_id
+                        not in (select changed.customer_unique_id from changed)
+                    order by {{ stored_key }} desc, stored.customer_unique_id collate "C" desc
+                    limit greatest(1 - cuts.steps, 0)
+                )
+                union all
+                (
+                    select {{ fresh_key }} as sort_key, fresh.customer_unique_id
+                    from fresh
+                    where fresh.counted_orders > 0
+                        and ({{ fresh_key }}, fresh.customer_unique_id collate "C")
+                        <= (cuts.sort_key, cuts.customer_unique_id collate "C")
                     order by {{ fresh_key }} desc, fresh.customer_unique_id collate "C" desc
-                    limit greatest(1 - anchors.steps, 0)
+                    limit greatest(1 - cuts.steps, 0)
                 )
             ) as before
             order by before.sort_key desc, before.customer_unique_id collate "C" desc
-            offset greatest(-anchors.steps, 0)
-            limit case when anchors.steps <= 0 then 1 else 0 end
+            offset greatest(-cuts.steps, 0)
+            limit case when cuts.steps <= 0 then 1 else 0 end
         )
     ) as walked
 ),
 
-{{ rfm_pivot_ends(measure) }}{{ ',' if not loop.last }}
+{{ rfm_pivot_ends(measure, type) }}{{ ',' if not loop.last }}
 {%- endfor %}
 {%- endmacro %}
 
-{#- The stored people whose bucket the new ends change: of bucket b and after its new end,
-    or of bucket b + 1 and at or before it (range reads of the score indexes). Each branch
-    selects `columns` of the stored row, and ends with a `union` (a person may be found by
-    several). -#}
-{% macro rfm_movers(measures, columns) -%}
-{%- for measure, key in measures %}
-{%- set stored_key = rfm_key(key, 'stored') %}
-{%- for bucket in range(1, 5) %}
-{%- for side, score, comparison in [('after', bucket, '>'), ('before', bucket + 1, '<=')] %}
-    select {{ columns }}
-    from {{ this }} as stored
-    cross join {{ measure }}_bounds as bounds
-    where stored.{{ measure }}_score = {{ score }}
-        and ({{ stored_key }}, stored.customer_unique_id collate "C")
-        {{ comparison }} (bounds.key_{{ bucket }}, bounds.id_{{ bucket }} collate "C")
-    union
-{%- endfor %}
-{%- endfor %}
-{%- endfor %}
+{#- The newest batch behind the stored ends (`this`, a row of int_rfm_ends_found), when a
+    night can walk from them along `people` (dim_customer as built): the row is there with
+    every column, ranks buyers, and dim_customer's newest batch is the same. Else none. -#}
+{% macro rfm_stored_watermark(people, measures) -%}
+    {%- if people is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set needed = ['buyers', 'last_batch_id'] -%}
+    {%- for measure, _, _ in measures -%}
+        {%- for bucket in range(1, 5) -%}
+            {%- do needed.extend([measure ~ '_key_' ~ bucket, measure ~ '_id_' ~ bucket]) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for name in needed if name not in names -%}
+        {{ return(none) }}
+    {%- endfor -%}
+    {%- set found = run_query(
+        'select ends.buyers, ends.last_batch_id, (select coalesce(max(people.last_batch_id), -1) from '
+        ~ people ~ ' as people) from ' ~ this ~ ' as ends'
+    ) -%}
+    {%- if found.rows | length != 1 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set row = found.rows[0] -%}
+    {%- if row[0] is none or row[0] <= 0 or row[1] is none or row[1] != row[2] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(row[1] | int) }}
+{%- endmacro %}
+
+{#- The newest batch behind dim_customer's people once it is built: that of either of its
+    sources (a read of each one's batch index). -#}
+{% macro rfm_newest_batch() -%}
+    coalesce(greatest(
+        (select max(people.last_batch_id) from {{ ref('int_customers_unified') }} as people),
+        (select max(history.last_batch_id)
+            from {{ ref('int_customer_orders_summarised') }} as history)
+    ), -1)
 {%- endmacro %}

@@ -119,6 +119,11 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
     names = {name for _, name in tables}
     assert set(INCREMENTAL_FACTS) <= names and "dim_customer" in names
     assert {"stg_olist__orders", "int_orders_enriched", "mart_seller_performance"} <= names
+    # the SQL dbt ran for the bucket ends (DBT_TARGET_PATH is beside the deltas' folder)
+    walked_sql = (
+        Path(folders[0]).parent.parent
+        / "dbt-target/compiled/olist/models/intermediate/int_rfm_ends_found.sql"
+    )
     for day, folder in enumerate(sorted(folders), start=1):
         before = row_versions(conn)
         (watermark,) = conn.execute("select max(last_batch_id) from core.fact_orders").fetchone()
@@ -138,6 +143,8 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
         rewritten = {key for key, version in after.items() if before.get(key) != version}
         assert rewritten == touched, folder.name
         assert len(rewritten) < len(after) / 2, folder.name
+        # the RFM bucket ends were walked to from the stored ones, not found from everyone
+        assert "stored_ends" in walked_sql.read_text(encoding="utf-8"), folder.name
 
         # ... and equals a full refresh of everything
         copy_tables(conn, tables)

@@ -3,7 +3,7 @@
     counted order in month cohort + k. Every month from the cohort's own to the as-of month
     has a row, with 0 active customers where nobody ordered. The first counted order comes
     from the people's order history (the column dim_customer passes on), so the mart does not
-    wait for dim_customer's RFM sorts and builds beside them.
+    wait for dim_customer and builds beside it.
 
     Incremental: a change reaches the cells of the months it touches, as cohort or as
     activity month: the purchase months of the changed orders and the months a person's

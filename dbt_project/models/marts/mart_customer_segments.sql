@@ -1,7 +1,8 @@
 {#- The customers dashboard's counts, rolled up once per build: one row per state, segment and
     RFM scores with the people, the buying people, their counted orders and spend. The page
     sums a few thousand rows for any state and segment it is asked about instead of scanning
-    one row per person (BUSINESS_RULES.md, Customers and segments; rules in dim_customer). -#}
+    one row per person (BUSINESS_RULES.md, Customers and segments; segments in dim_customer,
+    RFM scores in mart_customer_analytics). -#}
 select
     customers.customer_state,
     customers.segment,

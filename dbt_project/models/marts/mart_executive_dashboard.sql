@@ -27,7 +27,7 @@ orders as (
 ),
 
 {#- from the people's order history (the column dim_customer passes on): the mart does not
-    wait for dim_customer's RFM sorts -#}
+    wait for dim_customer -#}
 first_orders as (
     select cast(first_counted_order_at as date) as order_date, count(*) as new_customers
     from {{ ref('int_customer_orders_summarised') }}
