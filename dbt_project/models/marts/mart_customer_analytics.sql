@@ -6,46 +6,39 @@
     A view, not a copy: a million people are a million rows to write and index again on
     every build (7 s at a million orders, on the path to every check after it), and a view of
     dim_customer's own columns reads its indexes (the top spenders are a top-N read of the
-    spend index there). -#}
+    spend index there). One select, no CTE: with the scores in a CTE, PostgreSQL sorted every
+    person for the top spenders (0.45 s at a million) instead of reading the index. -#}
 {{ config(materialized='view') }}
 {%- set measures = rfm_measures() %}
-with
-
-scored as (
-    select
-        customers.*,
-        {%- for measure, key, _ in measures %}
-        {{ rfm_score(measure, key, 'customers', 'ends') }} as {{ measure }}_score,
-        {%- endfor %}
-        as_of.as_of_date
-    from {{ ref('dim_customer') }} as customers
-    cross join {{ ref('int_reporting_as_of') }} as as_of
-    left join {{ ref('int_rfm_ends_found') }} as ends on true
-)
-
+{%- set scores = {} %}
+{%- for measure, key, _ in measures %}
+    {%- do scores.update({measure: rfm_score(measure, key, 'customers', 'ends')}) %}
+{%- endfor %}
 select
-    scored.customer_unique_id,
-    scored.customer_state,
-    scored.customer_city,
-    scored.segment,
+    customers.customer_unique_id,
+    customers.customer_state,
+    customers.customer_city,
+    customers.segment,
     case
-        when scored.counted_orders > 0
-            then {{ dbt.datediff('cast(scored.last_counted_order_at as date)', 'scored.as_of_date', 'day') }}
+        when customers.counted_orders > 0
+            then {{ dbt.datediff('cast(customers.last_counted_order_at as date)', 'as_of.as_of_date', 'day') }}
     end as recency_days,
     {%- for measure, _, _ in measures %}
-    cast(scored.{{ measure }}_score as {{ dbt.type_int() }}) as {{ measure }}_score,
+    cast({{ scores[measure] }} as {{ dbt.type_int() }}) as {{ measure }}_score,
     {%- endfor %}
     {{ dbt.concat([
-        "cast(scored.recency_score as " ~ dbt.type_string() ~ ")",
-        "cast(scored.frequency_score as " ~ dbt.type_string() ~ ")",
-        "cast(scored.monetary_score as " ~ dbt.type_string() ~ ")"
+        "cast(" ~ scores['recency'] ~ " as " ~ dbt.type_string() ~ ")",
+        "cast(" ~ scores['frequency'] ~ " as " ~ dbt.type_string() ~ ")",
+        "cast(" ~ scores['monetary'] ~ " as " ~ dbt.type_string() ~ ")"
     ]) }} as rfm_cell,
-    cast(scored.counted_orders as bigint) as counted_orders,
-    scored.lifetime_spend,
-    scored.first_order_at,
-    scored.last_order_at,
-    cast({{ dbt.date_trunc('month', 'scored.first_counted_order_at') }} as date) as cohort_month,
-    cast(scored.avg_review_score as numeric(4, 2)) as avg_review_score,
-    scored.as_of_date,
-    scored.last_batch_id
-from scored
+    cast(customers.counted_orders as bigint) as counted_orders,
+    customers.lifetime_spend,
+    customers.first_order_at,
+    customers.last_order_at,
+    cast({{ dbt.date_trunc('month', 'customers.first_counted_order_at') }} as date) as cohort_month,
+    cast(customers.avg_review_score as numeric(4, 2)) as avg_review_score,
+    as_of.as_of_date,
+    customers.last_batch_id
+from {{ ref('dim_customer') }} as customers
+cross join {{ ref('int_reporting_as_of') }} as as_of
+left join {{ ref('int_rfm_ends_found') }} as ends on true  -- one row; none in some unit tests
