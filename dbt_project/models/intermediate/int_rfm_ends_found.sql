@@ -30,12 +30,6 @@ stored_ends as (
     customer rows alone move no key; dim_customer takes the keys of its buyers unchanged
     from the history, and everyone else there has no counted order), as they are now and as
     dim_customer stores them from the last build. -#}
-changed as (
-    select history.customer_unique_id
-    from {{ ref('int_customer_orders_summarised') }} as history
-    where history.last_batch_id > {{ walk.watermark }}
-),
-
 fresh as (
     select
         history.customer_unique_id,
@@ -44,6 +38,10 @@ fresh as (
         history.lifetime_spend
     from {{ ref('int_customer_orders_summarised') }} as history
     where history.last_batch_id > {{ walk.watermark }}
+),
+
+changed as (
+    select fresh.customer_unique_id from fresh
 ),
 
 replaced as (
