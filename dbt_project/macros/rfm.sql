@@ -184,7 +184,8 @@ bucket_ends as (
     buyers, of about as many people as the night changed.
 
     Needs: `stored_ends` (the stored row), `population` (old_people, new_people), `replaced`
-    and `fresh` (rows of dim_customer's columns, with counted_orders), `changed` (their ids). -#}
+    (stored) and `fresh` (new) rows of the changed people, with counted_orders and the
+    columns the keys read. -#}
 {% macro rfm_ends_from_stored(measures, people) -%}
 bucket_ends as (
     select
@@ -247,7 +248,7 @@ bucket_ends as (
                         > (cuts.sort_key, cuts.customer_unique_id collate "C")
                         and stored.counted_orders > 0
                         and stored.customer_unique_id
-                        not in (select changed.customer_unique_id from changed)
+                        not in (select fresh.customer_unique_id from fresh)
                     order by {{ stored_key }}, stored.customer_unique_id collate "C"
                     limit greatest(cuts.steps, 0)
                 )
@@ -277,7 +278,7 @@ bucket_ends as (
                         <= (cuts.sort_key, cuts.customer_unique_id collate "C")
                         and stored.counted_orders > 0
                         and stored.customer_unique_id
-                        not in (select changed.customer_unique_id from changed)
+                        not in (select fresh.customer_unique_id from fresh)
                     order by {{ stored_key }} desc, stored.customer_unique_id collate "C" desc
                     limit greatest(1 - cuts.steps, 0)
                 )

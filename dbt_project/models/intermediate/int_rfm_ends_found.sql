@@ -40,10 +40,6 @@ fresh as (
     where history.last_batch_id > {{ walk.watermark }}
 ),
 
-changed as (
-    select fresh.customer_unique_id from fresh
-),
-
 replaced as (
     select
         stored.customer_unique_id,
@@ -51,7 +47,7 @@ replaced as (
         stored.last_counted_order_at,
         stored.lifetime_spend
     from {{ walk.people }} as stored
-    where stored.customer_unique_id in (select changed.customer_unique_id from changed)
+    where stored.customer_unique_id in (select fresh.customer_unique_id from fresh)
 ),
 
 population as (
