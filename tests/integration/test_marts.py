@@ -110,6 +110,13 @@ def test_privacy_test_catches_unmasked_contact_data(
             ["category gmv"],
         ),
         (
+            "assert_executive_marts_reconcile_with_facts",
+            "marts.mart_executive_dashboard",
+            "new_customers",
+            "new_customers > 0",
+            ["executive new customers"],
+        ),
+        (
             "assert_customer_marts_reconcile_with_facts",
             "core.dim_customer",
             "lifetime_spend",
