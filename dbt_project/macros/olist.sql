@@ -111,7 +111,11 @@
     The sample is 300 rows per unit of `statistics_target` (default 30: 9,000 rows, where the
     server's default of 100 samples 30,000): row counts, distinct counts, the batch histogram
     and the marts' filter columns come out the same for planning, at a quarter of the cost
-    (0.53 s -> 0.13 s for dim_customer at a million rows; 36 tables a full build). -#}
+    (0.53 s -> 0.13 s for dim_customer at a million rows; 36 tables a full build). The batch
+    column alone, which holds a dozen values, needs fewer: `batch_statistics_target` (default
+    10: 3,000 rows). At a million orders a delta's 10,708 orders were then estimated at 6,729
+    and the leaderboard's 26,415 changed rows at 24,684, and each of a nightly's 38 analyses
+    took 12 ms instead of 40 to 60. -#}
 {% macro analyze_built_table() -%}
     {%- if execute and model.config.materialized in ('table', 'incremental') -%}
         {%- set batch_columns = [] -%}
@@ -123,7 +127,8 @@
             ) -%}
             {%- set batch_columns = analyzed.columns[0].values() | list -%}
         {%- endif -%}
-        set local default_statistics_target = {{ var('statistics_target') | int }};
+        {%- set target = var('batch_statistics_target') if batch_columns else var('statistics_target') %}
+        set local default_statistics_target = {{ target | int }};
         analyze {{ this }}{% if batch_columns %} ({{ batch_columns | join(', ') }}){% endif %}
     {%- endif -%}
 {%- endmacro %}
