@@ -538,3 +538,43 @@ def test_the_servers_dbt_compiles_a_template_once_across_runs(tmp_path):
         kept.write_bytes(b"damaged")
     assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 1}
     assert render("{{ x * 21 }}") == {"rendered": "42", "compiled": 0}
+
+
+def _manifest_writes(output: str) -> int:
+    """How many times a dbt run with ``--log-format json --log-level debug`` wrote
+    manifest.json."""
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return sum(
+        1
+        for event in events
+        if event["info"]["name"] == "ArtifactWritten"
+        and event["data"].get("artifact_type") == "WritableManifest"
+    )
+
+
+def test_the_servers_dbt_writes_the_manifest_once_when_the_command_ends(server, warehouse_probe):
+    """dbt wrote manifest.json after parsing, before the first node, and again at the end of
+    the run; the server's dbt writes it once, at the end, with each node's compiled SQL, and
+    a command that only parses still leaves one."""
+    (warehouse_probe / "models" / "answer.sql").write_text("select {{ 6 * 7 }} as answer\n")
+    folder = str(warehouse_probe)
+    common = ["--project-dir", folder, "--profiles-dir", folder]
+    logs = ["--log-format", "json", "--log-level", "debug"]
+    manifest = warehouse_probe / "target" / "manifest.json"
+
+    done = run(server, *logs, "run", *common)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert _manifest_writes(done.stdout) == 1
+    node = json.loads(manifest.read_text())["nodes"]["model.probe.answer"]
+    assert node["compiled_code"].strip() == "select 42 as answer"
+
+    manifest.unlink()
+    done = run(server, *logs, "parse", *common)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert _manifest_writes(done.stdout) == 1
+    assert "model.probe.answer" in json.loads(manifest.read_text())["nodes"]
+
+    # the same run by dbt itself, which writes it twice: what the count above stands for
+    cold = run(warm_dbt._real_dbt(), *logs, "run", *common)
+    assert cold.returncode == 0, cold.stdout[-3000:] + cold.stderr
+    assert _manifest_writes(cold.stdout) == 2
