@@ -17,7 +17,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.checks import gx_process
+from orchestration.checks import gx_process, quality
 from orchestration.checks.great_expectations import validate_ahead
 from orchestration.database import connect
 from orchestration.project import dbt_project
@@ -193,6 +193,7 @@ def olist_dbt_models(
         conninfo = warehouse.url("loader")
         # a retried build may change tables whose suites a failed attempt handed over
         gx_process.forget_ahead({tuple(key.path[:2]) for key in context.selected_asset_keys})
+        quality.forget_ahead(set(context.selected_asset_keys))
         # dbt's own log file (dbt.log in the build's folder) at info level, not dbt's debug
         # default: the debug events (every statement's SQL, each connection's use) are nine in
         # ten of a build's events (5.6 MB of log a nightly, 0.3 MB at info), and writing them
@@ -207,9 +208,11 @@ def olist_dbt_models(
                 if isinstance(event, dg.Output):
                     # the model and its hooks are done, and nothing else in the build writes
                     # its table: its Great Expectations suites can start in the worker now,
-                    # beside the rest of the build (gx_process.validate_ahead)
+                    # beside the rest of the build (gx_process.validate_ahead), and so can the
+                    # payments reconciliation on fact_orders (quality.start_ahead)
                     asset = context.asset_key_for_output(event.output_name)
                     validate_ahead(context, asset, conninfo)
+                    quality.start_ahead(asset, conninfo)
                 yield event
         # reached only when dbt exited 0: every model built and every error-level test passed
         record_build(settings, context.run.run_id, config.full_refresh, scope)

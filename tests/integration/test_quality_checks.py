@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from concurrent.futures import Future
 
 import pytest
 
@@ -71,3 +72,50 @@ def test_schema_drift_reports_the_file_and_its_columns(warehouse, admin, tmp_pat
     assert found.failing == 1
     assert "missing column(s) customer_id" in found.examples[0]
     assert str(folder / ORDERS.file_name) in found.examples[0]
+
+
+def test_the_payments_reconciliation_started_ahead_is_what_its_check_reports(
+    warehouse, monkeypatch
+):
+    """In `python -m orchestration run` the payments reconciliation starts in a thread once
+    the dbt build has made fact_orders final, and its check step reports that outcome; an
+    outcome is taken once, and without one the step reads fact_orders itself."""
+    import dagster as dg
+
+    from orchestration.checks import gx_process, quality
+    from orchestration.resources import WarehouseResource
+
+    url = warehouse.role_url("loader")
+    resource = WarehouseResource()
+
+    def reported() -> dict:
+        result = quality.payments_reconcile(dg.build_asset_check_context(), warehouse=resource)
+        return {name: value.value for name, value in result.metadata.items()}
+
+    on_its_own = reported()
+    assert on_its_own["orders_checked"] > 0
+
+    # not in a run whose steps share the process: nothing starts
+    quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
+    assert not quality._ahead
+
+    monkeypatch.setattr(gx_process, "running", lambda: True)
+    quality.start_ahead(dg.AssetKey(["core", "fact_order_items"]), url)
+    assert not quality._ahead  # no check of that table runs ahead
+    quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
+    ahead = quality._ahead[(quality.PAYMENTS_RECONCILE, url)]
+    assert ahead.result(timeout=60) == quality.payments_mismatches(url)
+    assert reported() == on_its_own
+    assert not quality._ahead  # taken once
+
+    # the step reports the outcome it finds started ahead, not a second reading
+    planted: Future = Future()
+    planted.set_result((200, 100, ["planted: paid 1.00, value 9.00"]))
+    quality._ahead[(quality.PAYMENTS_RECONCILE, url)] = planted
+    taken = reported()
+    assert (taken["orders_checked"], taken["reconciled_share"]) == (200, 0.5)
+    assert reported() == on_its_own
+
+    quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
+    quality.forget_ahead({quality.PAYMENTS_RECONCILE.asset_key})
+    assert not quality._ahead
