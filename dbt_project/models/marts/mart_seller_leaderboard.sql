@@ -30,9 +30,6 @@
 -- depends_on: {{ ref('stg_olist__sellers') }}
 with
 
-{% set sums = ['seller_revenue', 'freight_value', 'items', 'orders', 'reviewed_orders',
-               'review_score_sum', 'delivered_orders', 'on_time_orders', 'late_shipments'] -%}
-
 {% if is_incremental() -%}
 
 changed_months as (
@@ -65,13 +62,7 @@ quarters as (
         monthly.seller_state,
         monthly.seller_city,
         changed_quarters.quarter_start as period_start,
-        min(monthly.order_month) as first_month,
-        max(monthly.order_month) as last_month,
-        count(*) as active_months,
-        {%- for column in sums %}
-        sum(monthly.{{ column }}) as {{ column }},
-        {%- endfor %}
-        max(monthly.last_batch_id) as last_batch_id
+        {{ leaderboard_rolled_from_months('monthly') }}
     from changed_quarters
     inner join {{ ref('mart_seller_performance') }} as monthly
         on monthly.seller_id = changed_quarters.seller_id
@@ -103,31 +94,10 @@ year_quarters as (
         quarters.seller_state,
         quarters.seller_city,
         cast({{ dbt.date_trunc('year', 'quarters.period_start') }} as date) as year_start,
-        quarters.first_month,
-        quarters.last_month,
-        quarters.active_months,
-        {%- for column in sums %}
-        quarters.{{ column }},
-        {%- endfor %}
-        quarters.last_batch_id
+        {{ leaderboard_rolled_columns('quarters') }}
     from quarters
     union all
-    select
-        held.seller_id,
-        held.seller_state,
-        held.seller_city,
-        held_quarter_keys.year_start,
-        held.first_month,
-        held.last_month,
-        held.active_months,
-        {%- for column in sums %}
-        held.{{ column }},
-        {%- endfor %}
-        held.last_batch_id
-    from held_quarter_keys
-    inner join {{ this }} as held
-        on held.period = held_quarter_keys.period
-        and held.seller_id = held_quarter_keys.seller_id
+    {{ leaderboard_rows_held('held_quarter_keys', 'held_quarter_keys.year_start,') }}
 ),
 
 years as (
@@ -136,13 +106,7 @@ years as (
         year_quarters.seller_state,
         year_quarters.seller_city,
         year_quarters.year_start as period_start,
-        min(year_quarters.first_month) as first_month,
-        max(year_quarters.last_month) as last_month,
-        sum(year_quarters.active_months) as active_months,
-        {%- for column in sums %}
-        sum(year_quarters.{{ column }}) as {{ column }},
-        {%- endfor %}
-        max(year_quarters.last_batch_id) as last_batch_id
+        {{ leaderboard_rolled_again('year_quarters') }}
     from year_quarters
     group by
         year_quarters.seller_id,
@@ -179,30 +143,10 @@ seller_years as (
         years.seller_id,
         years.seller_state,
         years.seller_city,
-        years.first_month,
-        years.last_month,
-        years.active_months,
-        {%- for column in sums %}
-        years.{{ column }},
-        {%- endfor %}
-        years.last_batch_id
+        {{ leaderboard_rolled_columns('years') }}
     from years
     union all
-    select
-        held.seller_id,
-        held.seller_state,
-        held.seller_city,
-        held.first_month,
-        held.last_month,
-        held.active_months,
-        {%- for column in sums %}
-        held.{{ column }},
-        {%- endfor %}
-        held.last_batch_id
-    from held_year_keys
-    inner join {{ this }} as held
-        on held.period = held_year_keys.period
-        and held.seller_id = held_year_keys.seller_id
+    {{ leaderboard_rows_held('held_year_keys') }}
 ),
 
 rolled_up as (
@@ -212,13 +156,7 @@ rolled_up as (
         quarters.seller_city,
         'quarter' as period_kind,
         quarters.period_start,
-        quarters.first_month,
-        quarters.last_month,
-        quarters.active_months,
-        {%- for column in sums %}
-        quarters.{{ column }},
-        {%- endfor %}
-        quarters.last_batch_id
+        {{ leaderboard_rolled_columns('quarters') }}
     from quarters
     union all
     select
@@ -227,13 +165,7 @@ rolled_up as (
         years.seller_city,
         'year' as period_kind,
         years.period_start,
-        years.first_month,
-        years.last_month,
-        years.active_months,
-        {%- for column in sums %}
-        years.{{ column }},
-        {%- endfor %}
-        years.last_batch_id
+        {{ leaderboard_rolled_columns('years') }}
     from years
     union all
     select
@@ -242,13 +174,7 @@ rolled_up as (
         seller_years.seller_city,
         'all' as period_kind,
         cast(null as date) as period_start,
-        min(seller_years.first_month) as first_month,
-        max(seller_years.last_month) as last_month,
-        sum(seller_years.active_months) as active_months,
-        {%- for column in sums %}
-        sum(seller_years.{{ column }}) as {{ column }},
-        {%- endfor %}
-        max(seller_years.last_batch_id) as last_batch_id
+        {{ leaderboard_rolled_again('seller_years') }}
     from seller_years
     group by seller_years.seller_id, seller_years.seller_state, seller_years.seller_city
 ),
@@ -276,13 +202,7 @@ rolled_up as (
             else 'all'
         end as period_kind,
         coalesce(seller_months.quarter_start, seller_months.year_start) as period_start,
-        min(seller_months.order_month) as first_month,
-        max(seller_months.order_month) as last_month,
-        count(*) as active_months,
-        {%- for column in sums %}
-        sum(seller_months.{{ column }}) as {{ column }},
-        {%- endfor %}
-        max(seller_months.last_batch_id) as last_batch_id
+        {{ leaderboard_rolled_from_months('seller_months') }}
     from seller_months
     group by
         seller_months.seller_id,
