@@ -191,9 +191,8 @@ def olist_dbt_models(
             else f"dbt tests read the rows of batches newer than {since}"
         )
         conninfo = warehouse.url("loader")
-        # a retried build may change tables whose suites a failed attempt handed over
+        # a retried build may change tables whose checks a failed attempt handed over
         gx_process.forget_ahead({tuple(key.path[:2]) for key in context.selected_asset_keys})
-        quality.forget_ahead(set(context.selected_asset_keys))
         # dbt's own log file (dbt.log in the build's folder) at info level, not dbt's debug
         # default: the debug events (every statement's SQL, each connection's use) are nine in
         # ten of a build's events (5.6 MB of log a nightly, 0.3 MB at info), and writing them

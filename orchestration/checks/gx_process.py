@@ -28,16 +28,19 @@ import logging
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from orchestration.checks import gx_validation
 from orchestration.checks.scope import Scope
 from orchestration.checks.suites import Suite
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _worker: ProcessPoolExecutor | None = None
-# validations started ahead, by suite, connection and scope (validate_ahead)
+# work started ahead (run_ahead): validations by suite, connection and scope, and the like
 _ahead: dict[tuple, Future] = {}
 
 
@@ -88,19 +91,39 @@ def running() -> bool:
 _PLAIN_ERRORS = ("builtins", "psycopg")
 
 
-def _validate_here(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome:
+def _run_here(function: Callable[..., T], *args: Any) -> T:
     """What the worker runs. The caller unpickles the outcome or the error in the pool's result
     thread while its own threads run: an error of a type the caller has not imported (Great
     Expectations', SQLAlchemy's) would import that package there, racing the caller's use of it.
     Such an error crosses back as a RuntimeError naming its type, with its message (so a lost
     connection is still told transient by its words)."""
     try:
-        return gx_validation.validate(suite, conninfo, scope)
+        return function(*args)
     except Exception as error:
         kind = type(error)
         if kind.__module__.split(".")[0] in _PLAIN_ERRORS:
             raise
         raise RuntimeError(f"{kind.__module__}.{kind.__qualname__}: {error}") from None
+
+
+def run_ahead(key: tuple, function: Callable[..., Any], *args: Any) -> bool:
+    """Start ``function(*args)`` in the worker for a later :func:`take_ahead` of ``key``, whose
+    first two items are the (schema, table) it reads. Call it only once that table is final
+    for the run; ``function`` must be importable without Dagster. False (and nothing started)
+    without a worker."""
+    if _worker is None:
+        return False
+    try:
+        future = _worker.submit(_run_here, function, *args)
+    except (BrokenProcessPool, RuntimeError):  # died, or shut down meanwhile
+        return False
+    _ahead[key] = future
+    return True
+
+
+def take_ahead(key: tuple) -> Future | None:
+    """The work started ahead under ``key``, taken once; None when there is none."""
+    return _ahead.pop(key, None)
 
 
 def _ahead_key(suite: Suite, conninfo: str, scope: Scope) -> tuple:
@@ -111,19 +134,14 @@ def validate_ahead(suite: Suite, conninfo: str, scope: Scope) -> bool:
     """Start validating ``suite`` on ``scope`` in the worker, for a later :func:`validate` with
     the same arguments. Call it only once the suite's table is final for the run. False (and
     nothing started) without a worker."""
-    if _worker is None:
-        return False
-    try:
-        future = _worker.submit(_validate_here, suite, conninfo, scope)
-    except (BrokenProcessPool, RuntimeError):  # died, or shut down meanwhile
-        return False
-    _ahead[_ahead_key(suite, conninfo, scope)] = future
-    return True
+    return run_ahead(
+        _ahead_key(suite, conninfo, scope), gx_validation.validate, suite, conninfo, scope
+    )
 
 
 def forget_ahead(tables: set[tuple[str, str]] | None = None) -> None:
-    """Drop the validations started ahead (of these tables: (schema, table)), as when a step
-    that already handed some over runs again and may change its tables."""
+    """Drop the work started ahead (on these tables: (schema, table)), as when a step that
+    already handed some over runs again and may change its tables."""
     for key in [k for k in _ahead if tables is None or k[:2] in tables]:
         _ahead.pop(key).cancel()
 
@@ -132,7 +150,7 @@ def validate(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome
     """Validate ``suite`` on the rows of ``scope``: in the worker when there is one, or take
     the outcome of the same validation started ahead."""
     global _worker
-    ahead = _ahead.pop(_ahead_key(suite, conninfo, scope), None)
+    ahead = take_ahead(_ahead_key(suite, conninfo, scope))
     if ahead is not None:
         try:
             return ahead.result()
@@ -140,7 +158,9 @@ def validate(suite: Suite, conninfo: str, scope: Scope) -> gx_validation.Outcome
             log.info("validating %s.%s ahead failed (%s); again", suite.schema, suite.table, error)
     if _worker is not None:
         try:
-            return _worker.submit(_validate_here, suite, conninfo, scope).result()
+            return _worker.submit(
+                _run_here, gx_validation.validate, suite, conninfo, scope
+            ).result()
         except BrokenProcessPool:
             log.warning("the Great Expectations worker died; validating in this process")
             _worker = None

@@ -12,9 +12,7 @@ at everything, as before, and say that too.
 """
 
 import statistics
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +21,7 @@ import psycopg
 from psycopg import sql
 
 from orchestration.checks import gx_process
+from orchestration.checks.payments import payments_mismatches
 from orchestration.checks.scope import WHOLE, Scope
 from orchestration.checks.watermarks import (
     Passed,
@@ -436,55 +435,20 @@ def items_have_orders(
 PAYMENTS_RECONCILE = dg.AssetCheckKey(dg.AssetKey(["core", "fact_orders"]), "payments_reconcile")
 
 
-def payments_mismatches(conninfo: str) -> tuple[int, int, list[str]]:
-    """Counted orders with items, those whose payments and order value differ by more than
-    R$ 1.00, and the first of those (by order id)."""
-    with psycopg.connect(conninfo) as conn:
-        total, failing, examples = conn.execute(
-            "select count(*), count(*) filter (where mismatch), "
-            "(array_agg(order_id || ': paid ' || payment_value || ', value ' || order_value "
-            "order by order_id) filter (where mismatch))[1:%s] "
-            "from (select order_id, payment_value, order_value, "
-            "abs(payment_value - order_value) > 1.00 as mismatch "
-            "from core.fact_orders where is_counted and items > 0) as orders",
-            (EXAMPLES,),
-        ).fetchone()
-    return total, failing, list(examples or [])
-
-
-# The payments reconciliation reads all of fact_orders (0.3 s at a million orders). In
-# `python -m orchestration run`, whose steps share one process, it starts in a thread as soon
-# as the dbt build has made fact_orders final (start_ahead), beside the rest of the build,
-# and its check step takes the outcome instead of reading the table again after the build.
-_ahead: dict[tuple[dg.AssetCheckKey, str], Future] = {}
+def _payments_ahead_key(conninfo: str) -> tuple:
+    schema, table = PAYMENTS_RECONCILE.asset_key.path
+    return schema, table, PAYMENTS_RECONCILE.name, conninfo
 
 
 def start_ahead(asset: dg.AssetKey, conninfo: str) -> None:
     """Start the checks on ``asset`` that can run ahead of their step; call it once the step
-    that builds ``asset`` has made it final for the run. Only in a run whose steps share this
-    process (where the Great Expectations worker runs): elsewhere a check step runs in a
-    process of its own, which would never take the outcome."""
-    if asset != PAYMENTS_RECONCILE.asset_key or not gx_process.running():
-        return
-    future: Future = Future()
-
-    def run() -> None:
-        if future.set_running_or_notify_cancel():
-            try:
-                future.set_result(payments_mismatches(conninfo))
-            except BaseException as error:  # noqa: BLE001  (the step runs it again)
-                future.set_exception(error)
-
-    # a daemon thread, not a pool's: the command leaves without waiting for an idle pool
-    threading.Thread(target=run, name="payments-reconcile-ahead", daemon=True).start()
-    _ahead[(PAYMENTS_RECONCILE, conninfo)] = future
-
-
-def forget_ahead(assets: set[dg.AssetKey] | None = None) -> None:
-    """Drop the checks started ahead (on these assets), as when the step that started them
-    runs again and may change its tables."""
-    for key in [k for k in _ahead if assets is None or k[0].asset_key in assets]:
-        _ahead.pop(key).cancel()
+    that builds ``asset`` has made it final for the run. The payments reconciliation reads
+    all of fact_orders (0.3 s at a million orders): in `python -m orchestration run` it runs
+    in the Great Expectations worker beside the rest of the dbt build, and its check step
+    takes the outcome (``gx_process.run_ahead``; a retried build step forgets it with the
+    suites). Without the worker (the Dagster UI and daemon) nothing starts."""
+    if asset == PAYMENTS_RECONCILE.asset_key:
+        gx_process.run_ahead(_payments_ahead_key(conninfo), payments_mismatches, conninfo, EXAMPLES)
 
 
 @dg.asset_check(
@@ -502,7 +466,7 @@ def payments_reconcile(
 ) -> dg.AssetCheckResult:
     conninfo = warehouse.url("loader")
     counts = None
-    ahead = _ahead.pop((PAYMENTS_RECONCILE, conninfo), None)
+    ahead = gx_process.take_ahead(_payments_ahead_key(conninfo))
     if ahead is not None:
         try:
             counts = ahead.result()
@@ -510,7 +474,7 @@ def payments_reconcile(
             context.log.info(f"reconciling payments ahead failed ({error}); again")
     if counts is None:
         with retry_transient(context):
-            counts = payments_mismatches(conninfo)
+            counts = payments_mismatches(conninfo, EXAMPLES)
     total, failing, examples = counts
     share = 1 - failing / total if total else 1.0
     found = Finding(

@@ -74,12 +74,11 @@ def test_schema_drift_reports_the_file_and_its_columns(warehouse, admin, tmp_pat
     assert str(folder / ORDERS.file_name) in found.examples[0]
 
 
-def test_the_payments_reconciliation_started_ahead_is_what_its_check_reports(
-    warehouse, monkeypatch
-):
-    """In `python -m orchestration run` the payments reconciliation starts in a thread once
-    the dbt build has made fact_orders final, and its check step reports that outcome; an
-    outcome is taken once, and without one the step reads fact_orders itself."""
+def test_the_payments_reconciliation_started_ahead_is_what_its_check_reports(warehouse):
+    """In `python -m orchestration run` the payments reconciliation starts in the Great
+    Expectations worker once the dbt build has made fact_orders final, and its check step
+    reports that outcome; an outcome is taken once, and without one the step reads fact_orders
+    itself."""
     import dagster as dg
 
     from orchestration.checks import gx_process, quality
@@ -87,6 +86,7 @@ def test_the_payments_reconciliation_started_ahead_is_what_its_check_reports(
 
     url = warehouse.role_url("loader")
     resource = WarehouseResource()
+    key = quality._payments_ahead_key(url)
 
     def reported() -> dict:
         result = quality.payments_reconcile(dg.build_asset_check_context(), warehouse=resource)
@@ -95,27 +95,32 @@ def test_the_payments_reconciliation_started_ahead_is_what_its_check_reports(
     on_its_own = reported()
     assert on_its_own["orders_checked"] > 0
 
-    # not in a run whose steps share the process: nothing starts
+    # without the worker (a run whose steps have processes of their own): nothing starts
+    assert not gx_process.running()
     quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
-    assert not quality._ahead
+    assert not gx_process._ahead
 
-    monkeypatch.setattr(gx_process, "running", lambda: True)
-    quality.start_ahead(dg.AssetKey(["core", "fact_order_items"]), url)
-    assert not quality._ahead  # no check of that table runs ahead
-    quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
-    ahead = quality._ahead[(quality.PAYMENTS_RECONCILE, url)]
-    assert ahead.result(timeout=60) == quality.payments_mismatches(url)
-    assert reported() == on_its_own
-    assert not quality._ahead  # taken once
+    gx_process.start()
+    try:
+        quality.start_ahead(dg.AssetKey(["core", "fact_order_items"]), url)
+        assert not gx_process._ahead  # no check of that table runs ahead
+        quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
+        ahead = gx_process._ahead[key]
+        assert ahead.result(timeout=120) == quality.payments_mismatches(url, quality.EXAMPLES)
+        assert reported() == on_its_own
+        assert not gx_process._ahead  # taken once
 
-    # the step reports the outcome it finds started ahead, not a second reading
-    planted: Future = Future()
-    planted.set_result((200, 100, ["planted: paid 1.00, value 9.00"]))
-    quality._ahead[(quality.PAYMENTS_RECONCILE, url)] = planted
-    taken = reported()
-    assert (taken["orders_checked"], taken["reconciled_share"]) == (200, 0.5)
-    assert reported() == on_its_own
+        # the step reports the outcome it finds started ahead, not a second reading
+        planted: Future = Future()
+        planted.set_result((200, 100, ["planted: paid 1.00, value 9.00"]))
+        gx_process._ahead[key] = planted
+        taken = reported()
+        assert (taken["orders_checked"], taken["reconciled_share"]) == (200, 0.5)
+        assert reported() == on_its_own
 
-    quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
-    quality.forget_ahead({quality.PAYMENTS_RECONCILE.asset_key})
-    assert not quality._ahead
+        # a retried dbt step forgets what it started on its tables
+        quality.start_ahead(quality.PAYMENTS_RECONCILE.asset_key, url)
+        gx_process.forget_ahead({("core", "fact_orders")})
+        assert not gx_process._ahead
+    finally:
+        gx_process.stop()
