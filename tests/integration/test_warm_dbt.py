@@ -497,6 +497,62 @@ def test_the_servers_dbt_builds_the_column_lookups_context_once_per_thread(wareh
     )
 
 
+def test_the_servers_dbt_builds_a_type_tester_once_per_set_of_text_columns():
+    """The server's dbt keeps one agate type tester per set of text columns (dbt built one,
+    with two date parsers and their locale tables, for every fetched result): the tables
+    dbt makes from query results have the same types and values as before, and a second
+    result with the same text columns builds no tester."""
+    script = """if True:
+        import datetime, decimal, json
+        from dbt_common.clients import agate_helper
+        from orchestration import warm_dbt
+
+        results = [
+            ([{"name": "a", "n": 1, "amount": decimal.Decimal("2.50")}], ["name", "n", "amount"]),
+            (
+                [{"day": datetime.date(2018, 9, 1), "flag": True, "empty": ""}],
+                ["day", "flag", "empty"],
+            ),
+            ([{"name": "null", "n": None, "amount": None}], ["name", "n", "amount"]),
+            ([{"name": "b", "n": 2, "amount": decimal.Decimal("1")}], ["name", "n", "amount"]),
+        ]
+
+        def tables():
+            out = []
+            for data, columns in results:
+                table = agate_helper.table_from_data_flat(data, columns)
+                out.append([
+                    [type(t).__name__ for t in table.column_types],
+                    [[str(v) for v in row.values()] for row in table.rows],
+                ])
+            return out
+
+        built, build = [], agate_helper.build_type_tester
+
+        def counted(*args, **kwargs):
+            built.append(1)
+            return build(*args, **kwargs)
+
+        agate_helper.build_type_tester = counted
+        before, built_before = tables(), len(built)
+        warm_dbt._build_type_testers_once()
+        built.clear()
+        after = tables()
+        print(json.dumps({"before": before, "after": after, "built": [built_before, len(built)],
+                          "again": tables() == after, "built_again": len(built)}))
+    """
+    done = python(script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["after"] == outcome["before"]
+    assert outcome["after"][0][0] == ["Text", "Integer", "Number"]
+    assert outcome["after"][2][1] == [["null", "None", "None"]]  # text kept as text
+    # four results, two sets of text columns ({name}, {empty}): four testers before, two
+    # now, and none for the same results again
+    assert outcome["built"] == [4, 2]
+    assert outcome["again"] and outcome["built_again"] == 2
+
+
 def test_the_servers_dbt_compiles_a_template_once_across_runs(tmp_path):
     """The server's dbt keeps the code each Jinja template compiles into (dbt compiles every
     model, test and macro from its text in every process): a new process with the same
