@@ -140,15 +140,18 @@
 
 {# (seller_id, order_month) groups of mart_seller_performance touched since its watermark:
    the sellers and months of the items of changed orders, and every month of a seller whose
-   row changed (state and city are in the mart). #}
+   row changed (state and city are in the mart). An item carries its order's last_batch_id
+   (int_order_items_enriched), so the items of the orders changed since the watermark are
+   read through the items' batch index: joined to the changed orders, every item was
+   scanned instead (1.15 million rows, 0.15 to 0.3 s, four times a night at a million
+   orders). #}
 {% macro seller_months_changed() -%}
     {%- set watermark = processed_batch_watermark() %}
     select
         items.seller_id,
         cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) as order_month
     from {{ ref('fact_order_items') }} as items
-    inner join {{ ref('fact_orders') }} as changed on items.order_id = changed.order_id
-    where changed.last_batch_id > {{ watermark }}
+    where items.last_batch_id > {{ watermark }}
     union
     select
         moved.seller_id,

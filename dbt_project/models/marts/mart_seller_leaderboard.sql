@@ -25,7 +25,6 @@
         {% endif %}"
     ]
 ) }}
--- depends_on: {{ ref('fact_orders') }}
 -- depends_on: {{ ref('fact_order_items') }}
 -- depends_on: {{ ref('stg_olist__sellers') }}
 with
