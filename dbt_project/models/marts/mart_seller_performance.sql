@@ -33,6 +33,13 @@ items as (
     where
         items.is_counted
         {% if is_incremental() -%}
+        -- the first changed month, as a literal: the items before it are dropped by a date
+        -- comparison, not probed by seller and month (a night's changes reach the last few
+        -- months: 0.85 s against 0.47 s for the query at a million orders)
+        and items.order_date >= {{ values_when_incremental(
+            'select min(changed.order_month) from (' ~ seller_months_changed() ~ ') as changed',
+            'date'
+        ) }}
         and (items.seller_id, cast({{ dbt.date_trunc('month', 'items.order_date') }} as date)) in (
             {{ seller_months_changed() }}
         )
