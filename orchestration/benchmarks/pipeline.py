@@ -554,7 +554,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         if r.nightly_nodes:
             parts += [
                 "",
-                f"## Slowest dbt nodes of the nightly run at {r.orders:,} orders",
+                f"## Slowest dbt nodes of the median night at {r.orders:,} orders",
                 "",
                 "Seconds each model or test took inside `dbt build` (its threads run "
                 "side by side, so these overlap).",
