@@ -75,10 +75,14 @@ with open(sys.argv[1], "w") as out:
 
 @dataclasses.dataclass
 class Measured:
+    """One command's wall time, peak memory and outcome, and the Dagster run it made."""
+
     seconds: float
     peak_mb: float
     ok: bool
     output: str = ""
+    run_id: str | None = None
+    run_seconds: float = 0.0  # the Dagster run's start to end, without start-up and report
 
 
 @dataclasses.dataclass
@@ -89,10 +93,8 @@ class ScaleResult:
     copy_seconds: float = 0.0
     reference_sql_seconds: float = 0.0
     full: Measured | None = None
-    full_run_seconds: float = 0.0
     loader_seconds: float = 0.0
     nights: list[Measured] = dataclasses.field(default_factory=list)
-    night_runs: list[tuple[str | None, float]] = dataclasses.field(default_factory=list)
     delta_orders: list[int] = dataclasses.field(default_factory=list)  # order rows a night
     dashboard_p50_ms: float = 0.0
     dashboard_p95_ms: float = 0.0
@@ -118,11 +120,6 @@ class ScaleResult:
         """The median night: the nightly figure of the report and of its ratio."""
         index = self.median_night
         return None if index is None else self.nights[index]
-
-    @property
-    def nightly_run_seconds(self) -> float:
-        index = self.median_night
-        return 0.0 if index is None or index >= len(self.night_runs) else self.night_runs[index][1]
 
 
 def _say(message: str) -> None:
@@ -462,7 +459,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         ],
         [
             "  of which the Dagster run (start to end)",
-            *[f"{r.full_run_seconds:.1f} s" for r in results],
+            *[f"{r.full.run_seconds:.1f} s" if r.full else "-" for r in results],
         ],
         ["  of which loading (ops.loads span)", *[f"{r.loader_seconds:.1f} s" for r in results]],
         [
@@ -483,7 +480,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         ],
         [
             "  of which the Dagster run (start to end)",
-            *[f"{r.nightly_run_seconds:.1f} s" for r in results],
+            *[f"{r.nightly.run_seconds:.1f} s" if r.nightly else "-" for r in results],
         ],
         [
             "dashboard queries p50 / p95 (slowest query)",
@@ -602,7 +599,7 @@ def bench_scale(
 
     _say(f"{orders:,} orders: full pipeline (python -m orchestration run) ...")
     result.full, result.loader_seconds = run_full(orders, folder, work)
-    _, result.full_run_seconds = last_run(work / "dagster")
+    result.full.run_id, result.full.run_seconds = last_run(work / "dagster")
     if not reference and result.full.ok:
         result.rows = ledger_rows(orders)
     _say(f"  {result.full.seconds:.1f} s, peak {result.full.peak_mb:.0f} MB")
@@ -615,13 +612,12 @@ def bench_scale(
         _say(f"{orders:,} orders: night {number} of {len(days)}, the delta of {day.name} ...")
         night = run_nightly(orders, day, folder, work)
         result.nights.append(night)
-        result.night_runs.append(last_run(work / "dagster"))
+        night.run_id, night.run_seconds = last_run(work / "dagster")
         _say(f"  {night.seconds:.1f} s, peak {night.peak_mb:.0f} MB")
         if not night.ok:
             print(night.output)
             break
-    median = result.median_night
-    run_id = result.night_runs[median][0] if median is not None else None
+    run_id = result.nightly.run_id if result.nightly else None
     result.nightly_nodes = slowest_dbt_nodes(run_id) if run_id else []
 
     _say(f"{orders:,} orders: dashboard queries ({repeats} runs of every app) ...")

@@ -80,16 +80,17 @@ def test_the_nightly_figure_is_the_median_night_and_every_night_is_shown():
     result = ScaleResult(orders=1_000_000, rows=5_600_000, megabytes=600.0, reference_run=False)
     result.full = Measured(seconds=150.0, peak_mb=230.0, ok=True)
     result.nights = [
-        Measured(seconds=24.0, peak_mb=231.0, ok=True),
-        Measured(seconds=18.0, peak_mb=236.0, ok=True),
-        Measured(seconds=21.0, peak_mb=229.0, ok=True),
+        Measured(seconds=24.0, peak_mb=231.0, ok=True, run_id="a", run_seconds=19.0),
+        Measured(seconds=18.0, peak_mb=236.0, ok=True, run_id="b", run_seconds=14.0),
+        Measured(seconds=21.0, peak_mb=229.0, ok=True, run_id="c", run_seconds=17.0),
     ]
-    result.night_runs = [("a", 19.0), ("b", 14.0), ("c", 17.0)]
     result.delta_orders = [10_700, 19_200, 23_000]
-    assert result.nightly is result.nights[2] and result.nightly_run_seconds == 17.0
+    assert result.nightly is result.nights[2]
     rows = {line.split(" | ")[0]: line for line in render([result], "cmd").splitlines()}
     assert rows["| nightly run, delta of 1 % new orders (median night)"].endswith("| 21.0 s |")
     assert rows["|   every night, in order"].endswith("| 24.0 / 18.0 / 21.0 s |")
+    # the nightly's "of which the Dagster run" row (after the full run's) is the median's run
+    assert rows["|   of which the Dagster run (start to end)"].endswith("| 17.0 s |")
     assert rows["|   order rows of each night's delta (new and changed orders)"].endswith(
         "| 10,700 / 19,200 / 23,000 |"
     )
