@@ -472,11 +472,14 @@ def render(results: list[ScaleResult], command: str) -> str:
         ],
         [
             "  every night, in order",
-            *[" / ".join(f"{night.seconds:.1f}" for night in r.nights) + " s" for r in results],
+            *[
+                " / ".join(f"{night.seconds:.1f}" for night in r.nights) + " s" if r.nights else "-"
+                for r in results
+            ],
         ],
         [
             "  order rows of each night's delta (new and changed orders)",
-            *[" / ".join(f"{rows:,}" for rows in r.delta_orders) for r in results],
+            *[" / ".join(f"{rows:,}" for rows in r.delta_orders) or "-" for r in results],
         ],
         [
             "  of which the Dagster run (start to end)",

@@ -101,3 +101,14 @@ def test_the_nightly_figure_is_the_median_night_and_every_night_is_shown():
     assert result.nightly is result.nights[3]
     rows = {line.split(" | ")[0]: line for line in render([result], "cmd").splitlines()}
     assert rows["| nightly run, delta of 1 % new orders (median night)"].endswith("FAILED |")
+
+
+def test_a_failed_full_run_leaves_the_night_rows_empty_not_blank():
+    from orchestration.benchmarks.pipeline import Measured, ScaleResult, render
+
+    result = ScaleResult(orders=100_000, rows=1_500_000, megabytes=120.0, reference_run=False)
+    result.full = Measured(seconds=20.0, peak_mb=230.0, ok=False)
+    rows = {line.split(" | ")[0]: line for line in render([result], "cmd").splitlines()}
+    assert rows["|   every night, in order"] == "|   every night, in order | - |"
+    assert rows["|   order rows of each night's delta (new and changed orders)"].endswith("| - |")
+    assert rows["| nightly run, delta of 1 % new orders (median night)"].endswith("| - |")
