@@ -338,40 +338,8 @@ def bootstrap(settings: Settings) -> None:
                         loader=loader, transformer=transformer, reporter=reporter
                     )
                 )
-            _set_parallel_workers(conn, settings, database, (loader, transformer))
         finally:
             conn.execute("select pg_advisory_unlock(hashtext('olist.bootstrap'))")
-
-
-def _set_parallel_workers(
-    conn: psycopg.Connection,
-    settings: Settings,
-    database: sql.Identifier,
-    roles: tuple[sql.Identifier, ...],
-) -> None:
-    """Parallel workers per query (max_parallel_workers_per_gather) of the sessions of the
-    platform's work in this database: the loader's (loading, checks) and the transformer's
-    (dbt). ``settings.parallel_workers`` None leaves the server's own setting.
-
-    dbt runs its threads' models side by side (6 in dev) and the checks run beside them. On a
-    server with fewer cores than that, a query's workers find no idle core: they only add
-    their start-up, the hand-over of rows and a second aggregation to the work. On the 2-core
-    benchmark machine (1M orders, night 2 from one restored state, alternating runs, 4 each)
-    nightlies took 19.2-20.5 s with 0 workers against 22.1-22.4 s with PostgreSQL's default
-    of 2, and the machine's CPU seconds 32.7-35.2 against 35.4-36.6. The owner's sessions keep
-    the server's setting. A session takes the value when it connects.
-    """
-    workers = settings.parallel_workers
-    for role in roles:
-        if workers is None:
-            statement = sql.SQL(
-                "alter role {} in database {} reset max_parallel_workers_per_gather"
-            ).format(role, database)
-        else:
-            statement = sql.SQL(
-                "alter role {} in database {} set max_parallel_workers_per_gather = {}"
-            ).format(role, database, sql.Literal(workers))
-        conn.execute(statement)
 
 
 def reset_warehouse(settings: Settings) -> None:

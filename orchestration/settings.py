@@ -39,30 +39,6 @@ def _log_level(value: str) -> str:
     return value.lower()
 
 
-# OLIST_PARALLEL_WORKERS: this word leaves the server's own max_parallel_workers_per_gather
-KEEP_SERVER_SETTING = "server"
-
-
-def _parallel_workers(value: str | None, embedded: bool) -> int | None:
-    """Parallel workers per query of the loader's and transformer's sessions: a number, or
-    None for the server's own setting. Default: 0 on the embedded server, which shares its
-    cores with dbt's threads, Dagster and the checks; a configured server keeps its own."""
-    if value is None or value == "":
-        return 0 if embedded else None
-    if value.strip().lower() == KEEP_SERVER_SETTING:
-        return None
-    try:
-        workers = int(value)
-    except ValueError:
-        workers = -1
-    if workers < 0:
-        raise ValueError(
-            f"OLIST_PARALLEL_WORKERS={value!r}: expected a whole number of at least 0, "
-            f"or {KEEP_SERVER_SETTING!r} for the server's own setting"
-        )
-    return workers
-
-
 @dataclass(frozen=True)
 class Settings:
     """Configuration read once from environment variables (see ``.env.example``)."""
@@ -81,7 +57,6 @@ class Settings:
     load_workers: int = 2
     dbt_builds_kept: int = 20
     dbt_log_level_file: str = "info"
-    parallel_workers: int | None = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -99,9 +74,6 @@ class Settings:
             load_workers=int(env.get("OLIST_LOAD_WORKERS") or 2),
             dbt_builds_kept=int(env.get("OLIST_DBT_BUILDS_KEPT") or 20),
             dbt_log_level_file=_log_level(env.get("DBT_LOG_LEVEL_FILE") or "info"),
-            parallel_workers=_parallel_workers(
-                env.get("OLIST_PARALLEL_WORKERS"), embedded=not env.get("DATABASE_URL")
-            ),
             role_passwords={
                 role: env.get(f"OLIST_{role.upper()}_PASSWORD", f"{role}-local-only")
                 for role in ROLES

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import psycopg
 import pytest
 
-from orchestration.database import bootstrap, connect
+from orchestration.database import connect
 
 pytestmark = pytest.mark.integration
 
@@ -50,28 +48,3 @@ def test_reporter_cannot_write(warehouse, statement):
 def test_loader_cannot_touch_models(warehouse):
     with connect("loader", warehouse) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("delete from core.fact_orders")
-
-
-def _workers_per_query(role, settings):
-    with connect(role, settings) as conn:
-        return conn.execute("show max_parallel_workers_per_gather").fetchone()[0]
-
-
-def test_the_platforms_sessions_take_the_parallel_workers_setting(settings, admin):
-    """The loader's and transformer's sessions run with OLIST_PARALLEL_WORKERS workers per
-    query (none on the embedded server: its cores are busy with dbt's threads); the owner's
-    keep the server's setting, and so does everyone when the setting says so."""
-    server_default = admin.execute("show max_parallel_workers_per_gather").fetchone()[0]
-    expected = server_default if settings.parallel_workers is None else "0"
-    assert [_workers_per_query(r, settings) for r in ("loader", "transformer")] == [expected] * 2
-    try:
-        bootstrap(replace(settings, parallel_workers=3))
-        assert _workers_per_query("transformer", settings) == "3"
-        assert _workers_per_query("loader", settings) == "3"
-        assert _workers_per_query("reporter", settings) == server_default
-        bootstrap(replace(settings, parallel_workers=None))
-        assert _workers_per_query("transformer", settings) == server_default
-        assert _workers_per_query("loader", settings) == server_default
-    finally:
-        bootstrap(settings)
-    assert _workers_per_query("transformer", settings) == expected
