@@ -634,3 +634,52 @@ def test_the_servers_dbt_writes_the_manifest_once_when_the_command_ends(server, 
     cold = run(warm_dbt._real_dbt(), *logs, "run", *common)
     assert cold.returncode == 0, cold.stdout[-3000:] + cold.stderr
     assert _manifest_writes(cold.stdout) == 2
+
+
+def _parsed_again(output: str) -> bool:
+    """Whether a dbt run with ``--log-format json --log-level debug`` parsed the project (in
+    part, from its last partial parse, or whole), instead of taking a manifest given."""
+    parsing = {"PartialParsingEnabled", "UnableToPartialParse", "PartialParsingNotEnabled"}
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return any(event["info"]["name"] in parsing for event in events)
+
+
+def test_a_build_takes_the_warm_up_manifest_only_while_nothing_it_was_parsed_from_changed(
+    warehouse_probe, admin, monkeypatch
+):
+    """A child's run takes the manifest the server's warm-up parsed instead of loading the
+    project's partial parse and hashing every file again; an edited model, a new one or a
+    changed environment variable the project reads makes it parse as before, so each run
+    builds what the files say."""
+    models = warehouse_probe / "models"
+    (models / "answer.sql").write_text("select 42 as answer\n")
+    (models / "word.sql").write_text("select '{{ env_var('PROBE_WORD', 'plain') }}' as word\n")
+    folder = str(warehouse_probe)
+    common = ["--project-dir", folder, "--profiles-dir", folder]
+    logs = ["--log-format", "json", "--log-level", "debug"]
+
+    def value(model: str) -> object:
+        return admin.execute(f"select * from {PROBE_SCHEMA}.{model}").fetchone()[0]
+
+    monkeypatch.delenv("PROBE_WORD", raising=False)
+    warm_dbt.start(warehouse_probe)
+    try:
+        client = os.environ[warm_dbt.CLIENT_ENV]
+        done = run(client, *logs, "run", *common)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+        assert not _parsed_again(done.stdout)
+        assert (value("answer"), value("word")) == (42, "plain")
+
+        done = run(client, *logs, "run", *common, env={**os.environ, "PROBE_WORD": "fancy"})
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+        assert _parsed_again(done.stdout)
+        assert value("word") == "fancy"
+
+        (models / "answer.sql").write_text("select 43 as answer\n")
+        (models / "added.sql").write_text("select 1 as added\n")
+        done = run(client, *logs, "run", *common)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+        assert _parsed_again(done.stdout)
+        assert (value("answer"), value("added"), value("word")) == (43, 1, "plain")
+    finally:
+        warm_dbt.stop()
