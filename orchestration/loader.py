@@ -33,7 +33,13 @@ CHUNK_BYTES = 1 << 20
 BATCH_COLUMNS = ("_batch_id", "_source_file", "_row_number", "_loaded_at")
 
 # Columns added to the ledger after its first version, for warehouses created before them.
-LEDGER_ADDED_COLUMNS = (("run_id", "text"), ("file_mtime_ns", "bigint"))
+# newest_event_at: the newest purchase among a loaded file's orders (a file's partition never
+# changes), found and kept by the freshness check (checks/quality.py); null until then
+LEDGER_ADDED_COLUMNS = (
+    ("run_id", "text"),
+    ("file_mtime_ns", "bigint"),
+    ("newest_event_at", "timestamp"),
+)
 LEDGER_DDL = (
     """
 create table if not exists ops.loads (
@@ -235,8 +241,12 @@ def _row_sequence(contract: SourceContract) -> sql.Identifier:
     return _ident("raw", f"{contract.table}__row_seq")
 
 
-def _partition(contract: SourceContract, batch_id: int) -> sql.Identifier:
+def batch_partition(contract: SourceContract, batch_id: int) -> sql.Identifier:
+    """The partition of ``contract``'s raw table that holds the rows of one loaded file."""
     return _ident("raw", f"{contract.table}__batch_{batch_id}")
+
+
+_partition = batch_partition
 
 
 def _create_partition(

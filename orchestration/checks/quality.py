@@ -14,7 +14,7 @@ at everything, as before, and say that too.
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import dagster as dg
 import psycopg
@@ -31,7 +31,14 @@ from orchestration.checks.watermarks import (
     scope_for,
 )
 from orchestration.contracts import CONTRACTS, SourceContract
-from orchestration.loader import ContractError, check_header, read_header, source_files
+from orchestration.loader import (
+    ContractError,
+    batch_partition,
+    check_header,
+    ensure_ledger,
+    read_header,
+    source_files,
+)
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
 from orchestration.transient import is_transient, retry_transient
@@ -205,9 +212,7 @@ def freshness(conn: psycopg.Connection, contract: SourceContract, settings: Sett
     dated = sorted(
         p.name for p in settings.landing_dir.glob("*") if p.is_dir() and _is_date(p.name)
     )
-    (latest_purchase,) = conn.execute(
-        "select max(cast(order_purchase_timestamp as timestamp)) from raw.olist_orders"
-    ).fetchone()
+    latest_purchase = newest_purchase(conn, contract)
     if not dated or latest_purchase is None:
         return Finding(0, [], {"note": "no dated landing folder: freshness not applicable"})
     landing = date.fromisoformat(dated[-1])
@@ -219,6 +224,39 @@ def freshness(conn: psycopg.Connection, contract: SourceContract, settings: Sett
         else [],
         {"landing_date": str(landing), "latest_purchase": str(latest_purchase), "lag_days": lag},
     )
+
+
+def newest_purchase(conn: psycopg.Connection, contract: SourceContract) -> datetime | None:
+    """The newest order_purchase_timestamp of the loaded orders.
+
+    Each loaded file is a partition of its own that never changes (a changed re-delivery is a
+    new file and batch), so the newest purchase of a file is read from its partition once and
+    kept in its ledger row (``ops.loads.newest_event_at``): a night reads its new files only.
+    Reading every order ever loaded took 0.23 s at a million orders (ten times that at ten
+    million), on the path of every run before dbt starts.
+    """
+    ensure_ledger(conn)
+    loaded = conn.execute(
+        "select batch_id, newest_event_at from ops.loads "
+        "where source_table = %s and status = 'loaded'",
+        (contract.table,),
+    ).fetchall()
+    newest = [kept for _, kept in loaded if kept is not None]
+    for batch_id, kept in loaded:
+        if kept is not None:
+            continue
+        (found,) = conn.execute(
+            sql.SQL("select max(cast(order_purchase_timestamp as timestamp)) from {}").format(
+                batch_partition(contract, batch_id)
+            )
+        ).fetchone()
+        if found is not None:  # a file whose every row was rejected has none
+            conn.execute(
+                "update ops.loads set newest_event_at = %s where batch_id = %s",
+                (found, batch_id),
+            )
+            newest.append(found)
+    return max(newest, default=None)
 
 
 def _is_date(name: str) -> bool:

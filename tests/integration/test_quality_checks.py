@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from concurrent.futures import Future
+from datetime import timedelta
 
 import pytest
 
-from orchestration.checks.quality import freshness, schema_drift, volume
+from orchestration.checks.quality import freshness, newest_purchase, schema_drift, volume
 from orchestration.contracts import CONTRACTS_BY_TABLE
 
 pytestmark = pytest.mark.integration
@@ -61,6 +62,42 @@ def test_freshness_compares_newest_purchase_with_newest_landing_date(warehouse, 
         stale.details["lag_days"]
         == (latest.date().replace(year=2019, month=1, day=1) - latest.date()).days
     )
+
+
+def test_freshness_reads_a_loaded_files_newest_purchase_once_and_keeps_it(warehouse, admin):
+    """A loaded file of orders is a partition that never changes: the freshness check reads
+    the newest purchase of each file from its partition once, keeps it in the file's ledger
+    row, and later checks take it from there instead of reading every order again."""
+    admin.execute("update ops.loads set newest_event_at = null where source_table = 'olist_orders'")
+    (truth,) = admin.execute(
+        "select max(cast(order_purchase_timestamp as timestamp)) from raw.olist_orders"
+    ).fetchone()
+    assert newest_purchase(admin, ORDERS) == truth
+    kept = dict(
+        admin.execute(
+            "select batch_id, newest_event_at from ops.loads "
+            "where source_table = 'olist_orders' and status = 'loaded'"
+        ).fetchall()
+    )
+    per_file = dict(
+        admin.execute(
+            "select _batch_id, max(cast(order_purchase_timestamp as timestamp)) "
+            "from raw.olist_orders group by _batch_id"
+        ).fetchall()
+    )
+    assert kept == per_file
+    # a later check reads what is kept: a kept value past every order is what it reports
+    first = min(kept)
+    admin.execute(
+        "update ops.loads set newest_event_at = %s where batch_id = %s",
+        (truth + timedelta(days=3), first),
+    )
+    try:
+        assert newest_purchase(admin, ORDERS) == truth + timedelta(days=3)
+    finally:
+        admin.execute(
+            "update ops.loads set newest_event_at = %s where batch_id = %s", (kept[first], first)
+        )
 
 
 def test_schema_drift_reports_the_file_and_its_columns(warehouse, admin, tmp_path):
