@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.dbt_sources import source_files
 from orchestration.settings import get_settings
 
 settings = get_settings()
@@ -30,10 +31,6 @@ dbt_project = DbtProject(
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
-# What dbt writes or downloads inside the project; everything else there is source.
-_NOT_SOURCE = {"target", "logs", "dbt_packages", ".user.yml"}
-
-
 def project_fingerprint() -> str:
     """A digest of the dbt project's source files (path, size, mtime), the target and the
     connection dbt is given (the manifest names the database in every relation).
@@ -46,11 +43,8 @@ def project_fingerprint() -> str:
         if "PASSWORD" not in name:
             digest.update(f"{name}={value}\n".encode())
     root = settings.dbt_project_dir
-    sources = [p for p in root.iterdir() if p.name not in _NOT_SOURCE]  # not target/: big
-    files = [f for p in sources for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
-    for path in sorted(files):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for path, (size, mtime_ns) in sorted(source_files(root).items()):
+        digest.update(f"{path.relative_to(root)}\0{size}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

@@ -52,13 +52,15 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from orchestration.dbt_sources import source_files
+
 SOCKET_ENV = "OLIST_WARM_DBT_SOCKET"
 CLIENT_ENV = "OLIST_WARM_DBT_CLIENT"
 _HEADER = struct.Struct("!Q")
 _server: int | None = None  # the server's PID
 # in the server: the warm-up's parse, with the project's files as they were when it began
 _warm_manifest: Any = None
-_warm_files: dict[str, tuple[int, int]] = {}
+_warm_files: dict[Path, tuple[int, int]] = {}
 _warm_project: Path | None = None
 # the commands that may take it: they write manifest.json themselves when they end
 _REUSING_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot"})
@@ -211,7 +213,8 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
     args += ["--no-static-parser"]
     args += ["--project-dir", project_dir, "--profiles-dir", project_dir]
     args += ["--target-path", str(target), "--log-path", str(target)]
-    files = _project_files(Path(project_dir))  # before the parse: a later edit shows
+    root = Path(project_dir).resolve()
+    files = source_files(root)  # before the parse: a later edit shows
     try:
         returned = cli.main(args=args, prog_name="dbt", standalone_mode=False)
     except (Exception, SystemExit):  # noqa: BLE001  (a cold child is still a working child)
@@ -228,30 +231,8 @@ def _warm_up(project_dir: str, run_dir: Path) -> bool:
     # dbt's commands return (result, success); a parse's result is the manifest
     parsed = isinstance(returned, tuple) and bool(returned[-1])
     if parsed:
-        _warm_manifest, _warm_files = returned[0], files
-        _warm_project = Path(project_dir).resolve()
+        _warm_manifest, _warm_files, _warm_project = returned[0], files, root
     return parsed
-
-
-def _project_files(project_dir: Path) -> dict[str, tuple[int, int]]:
-    """Each file of the dbt project with its modification time (ns) and size, apart from
-    the folders dbt and the runs write into (target, logs) and hidden files and folders
-    (dbt writes .user.yml beside profiles.yml) but .dbtignore."""
-    found: dict[str, tuple[int, int]] = {}
-    for root, folders, files in os.walk(project_dir):
-        top = Path(root) == project_dir
-        folders[:] = [
-            f
-            for f in folders
-            if not f.startswith(".") and not (top and f in {"target", "logs", "dbt_packages"})
-        ]
-        for name in files:
-            if name.startswith(".") and name != ".dbtignore":
-                continue
-            with contextlib.suppress(OSError):
-                stat = os.stat(os.path.join(root, name))
-                found[os.path.join(root, name)] = (stat.st_mtime_ns, stat.st_size)
-    return found
 
 
 def _warm_up_manifest_fits(config: Any) -> bool:
@@ -273,7 +254,7 @@ def _warm_up_manifest_fits(config: Any) -> bool:
         return False
     if Path(config.project_root).resolve() != _warm_project:
         return False
-    if _project_files(_warm_project) != _warm_files:
+    if source_files(_warm_project) != _warm_files:
         return False
     loader = types.SimpleNamespace(root_project=config, all_projects=config.load_dependencies())
     now, then = ManifestLoader.build_manifest_state_check(loader), manifest.state_check
