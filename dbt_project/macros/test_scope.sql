@@ -12,13 +12,19 @@
     change. -#}
 
 {% macro get_where_subquery(relation) -%}
+    {{- return(scoped_relation(relation, tested_batch_column(relation))) -}}
+{%- endmacro %}
+
+{# The relation as a test reads it: its rows of batches newer than OLIST_TESTS_SINCE_BATCH
+   when `column` (its batch column, or none) is given and the variable is set, and the
+   test's `where` config. #}
+{% macro scoped_relation(relation, column) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
         {%- do conditions.append(where) -%}
     {%- endif -%}
-    {%- set column = tested_batch_column(relation) -%}
-    {%- if column -%}
+    {%- if column and execute and env_var('OLIST_TESTS_SINCE_BATCH', '') != '' -%}
         {%- set since = env_var('OLIST_TESTS_SINCE_BATCH') | int -%}
         {%- do conditions.append(adapter.quote(column) ~ ' > ' ~ since) -%}
     {%- endif -%}
