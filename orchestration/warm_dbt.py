@@ -239,9 +239,10 @@ def _warm_up_manifest_fits(config: Any) -> bool:
     """Whether the warm-up's manifest is the one dbt would parse for ``config`` (the
     invocation's runtime config) now: the same project, no file of it added, removed or
     changed since the warm-up began, and what dbt's partial parsing checks besides the
-    files unchanged: the command-line vars, profile and target, the names of the connection
-    fields, dbt_project.yml and the environment variables it reads (the state check), and
-    every environment variable the project's files read (the manifest records their values).
+    files unchanged: the command-line vars, profile and target, the connection's fields and
+    their values (host, database, schema, ...), dbt_project.yml and the environment variables
+    it reads (the state check), and every environment variable the project's files read (the
+    manifest records their values).
     """
     import types
 
@@ -264,8 +265,8 @@ def _warm_up_manifest_fits(config: Any) -> bool:
         if getattr(now, field) != getattr(then, field):
             return False
     for name, parsed_with in manifest.env_vars.items():
-        now = os.environ.get(name)
-        if (parsed_with != DEFAULT_ENV_PLACEHOLDER) if now is None else (now != parsed_with):
+        value = os.environ.get(name)
+        if (parsed_with != DEFAULT_ENV_PLACEHOLDER) if value is None else (value != parsed_with):
             return False
     return True
 
