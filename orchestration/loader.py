@@ -246,9 +246,6 @@ def batch_partition(contract: SourceContract, batch_id: int) -> sql.Identifier:
     return _ident("raw", f"{contract.table}__batch_{batch_id}")
 
 
-_partition = batch_partition
-
-
 def _create_partition(
     conn: psycopg.Connection, contract: SourceContract, batch_id: int, enforce: bool
 ) -> None:
@@ -279,7 +276,7 @@ def _create_partition(
             )
             """
         ).format(
-            partition=_partition(contract, batch_id),
+            partition=batch_partition(contract, batch_id),
             contract_check=contract_check,
             data_columns=data_columns,
             batch=sql.Literal(batch_id),
@@ -303,12 +300,12 @@ def _add_batch_constants(
         sql.SQL(
             "alter table {} add column _source_file text not null default {}, "
             "add column _loaded_at timestamp with time zone not null default now()"
-        ).format(_partition(contract, batch_id), sql.Literal(name))
+        ).format(batch_partition(contract, batch_id), sql.Literal(name))
     )
 
 
 def _attach_partition(conn: psycopg.Connection, contract: SourceContract, batch_id: int) -> None:
-    partition = _partition(contract, batch_id)
+    partition = batch_partition(contract, batch_id)
     conn.execute(
         sql.SQL(
             "alter table {} drop constraint if exists contract_valid, "
@@ -418,7 +415,7 @@ def quarantine_sql(
         )
     )
     probe = sql.SQL("select count(*) from {table} where {cond}")
-    probe = probe.format(table=_partition(contract, batch_id), cond=any_violation)
+    probe = probe.format(table=batch_partition(contract, batch_id), cond=any_violation)
     return probe, sql.SQL(
         """
         with bad as (
@@ -433,7 +430,7 @@ def quarantine_sql(
         from bad
         """
     ).format(
-        table=_partition(contract, batch_id),
+        table=batch_partition(contract, batch_id),
         rejected=_ident("raw", contract.rejected_table),
         any_violation=any_violation,
         first_column=first_column,
@@ -573,7 +570,7 @@ def _copy_file(
     columns = sql.SQL(", ").join(_ident(name) for name in contract.column_names)
     statement = sql.SQL(
         "copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')"
-    ).format(_partition(contract, batch_id), columns)
+    ).format(batch_partition(contract, batch_id), columns)
     digest = hashlib.sha256()
     with conn.cursor() as cursor:
         with cursor.copy(statement) as copy, path.open("rb") as handle:
@@ -597,7 +594,7 @@ def _copy_careful(
     read = 0
     with conn.cursor() as cursor:
         statement = sql.SQL("copy {} ({}) from stdin").format(
-            _partition(contract, batch_id), columns
+            batch_partition(contract, batch_id), columns
         )
         with cursor.copy(statement) as copy:
             for read, record in enumerate(iter_records(path, contract.column_names), start=1):
@@ -713,7 +710,9 @@ def _load(
             )
         ]
         for old_batch in previous:
-            conn.execute(sql.SQL("drop table if exists {}").format(_partition(contract, old_batch)))
+            conn.execute(
+                sql.SQL("drop table if exists {}").format(batch_partition(contract, old_batch))
+            )
         conn.execute(
             sql.SQL("delete from {} where _batch_id = any(%s)").format(
                 _ident("raw", contract.rejected_table)
@@ -838,7 +837,7 @@ def load_source(
                 with conn.transaction():
                     conn.execute("set local default_statistics_target = 10")
                     conn.execute(
-                        sql.SQL("analyze {}").format(_partition(contract, result.batch_id))
+                        sql.SQL("analyze {}").format(batch_partition(contract, result.batch_id))
                     )
             log.info(
                 "%s: %s %s (%d read, %d loaded, %d rejected)",

@@ -48,7 +48,12 @@
         ~ relation.include(database=false) ~ "') and attnum > 0 and not attisdropped"
         ~ " and attname in ('last_batch_id', 'batch_id')"
     ) -%}
-    {%- set names = found.columns[0].values() | list -%}
+    {{- return(batch_column_among(found.columns[0].values() | list)) -}}
+{%- endmacro %}
+
+{# Which of a relation's column `names` tests scope on: last_batch_id (the newest batch
+   that changed the row), else batch_id, else none. #}
+{% macro batch_column_among(names) -%}
     {%- for candidate in ['last_batch_id', 'batch_id'] if candidate in names -%}
         {{ return(candidate) }}
     {%- endfor -%}

@@ -52,9 +52,7 @@
         if node.resource_type in ['model', 'snapshot'] and node.schema in ['core', 'marts']
         and (node.schema ~ '.' ~ node.alias) in tables -%}
         {%- set columns = tables[node.schema ~ '.' ~ node.alias] -%}
-        {%- set names = columns | map(attribute=0) | list -%}
-        {%- set batch_column = 'last_batch_id' if 'last_batch_id' in names
-            else ('batch_id' if 'batch_id' in names else none) -%}
+        {%- set batch_column = batch_column_among(columns | map(attribute=0) | list) -%}
         {%- set relation = api.Relation.create(
             database=node.database, schema=node.schema, identifier=node.alias) -%}
         {%- set counts = [] -%}
