@@ -93,6 +93,23 @@
     {%- endif -%}
 {%- endmacro %}
 
+{# `column` within any of the months (dates of their first days), as date ranges; no month
+   matches nothing. The planner estimates a range from the column's histogram, where for
+   `date_trunc('month', column) in (...)` it can only guess: for mart_category_sales it
+   expected a few thousand of the 115,000 items of three months at a million orders and
+   looked each item's product up through an index (0.65 s against 0.36 s). #}
+{% macro within_months(column, months) -%}
+    {%- if months -%}
+        ({% for month in months -%}
+            ({{ column }} >= cast('{{ month }}' as date)
+            and {{ column }} < cast(cast('{{ month }}' as date) + interval '1 month' as date))
+            {{- ' or ' if not loop.last }}
+        {%- endfor %})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
 {# order_ids touched by a batch newer than the watermark. The models calling it declare
    the staging refs in a depends_on comment, because refs inside is_incremental() blocks
    are not seen when dbt parses the project. #}

@@ -159,7 +159,9 @@ def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline)
     """After the deltas, a correction of one product's category and one seller's city: the
     snapshots close the old version and open a new one for each, and every other product and
     seller keeps exactly one open version (products_snapshot compares only rows of newer
-    batches: models/intermediate/int_products_unsnapshotted.sql)."""
+    batches: models/intermediate/int_products_unsnapshotted.sql). The models reached through
+    the corrected rows alone (the seller's older deliveries and months, the product's
+    category months) then equal a full refresh."""
     conn, _, landing, run = pipeline
     sample = Path(__file__).resolve().parents[2] / "data" / "sample"
     header, product = (
@@ -196,6 +198,14 @@ def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline)
         (seller_id,),
     ).fetchall()
     assert [open_ for _, open_ in cities] == [False, True] and cities[-1][0] == "corrected city"
+    # the seller's older deliveries were reached through its corrected row alone
+    (deliveries,) = conn.execute(
+        "select count(*) from core.fact_deliveries as deliveries "
+        "inner join staging.stg_olist__sellers as sellers using (seller_id) "
+        "where deliveries.seller_id = %s and deliveries.last_batch_id = sellers.batch_id",
+        (seller_id,),
+    ).fetchone()
+    assert deliveries > 0
     for snapshot, staging, key in (
         ("products_snapshot", "stg_olist__products", "product_id"),
         ("sellers_snapshot", "stg_olist__sellers", "seller_id"),
@@ -211,6 +221,12 @@ def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline)
             )
         ).fetchone()
         assert open_versions == keys == staged, snapshot
+
+    tables = compared_tables(conn)
+    copy_tables(conn, tables)
+    run("-m", "orchestration", "dbt", "run", "--full-refresh")
+    diffs = {f"{s}.{n}": differences(conn, s, n) for s, n in tables}
+    assert {table: n for table, n in diffs.items() if n} == {}
 
 
 def test_a_replaced_geolocation_file_replaces_its_points(pipeline):

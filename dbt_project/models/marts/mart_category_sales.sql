@@ -18,9 +18,7 @@ with
 items as (
     select * from {{ ref('fact_order_items') }} as items
     {% if is_incremental() -%}
-    where cast({{ dbt.date_trunc('month', 'items.order_date') }} as date) in (
-        {{ values_when_incremental(category_months_changed(), 'date') }}
-    )
+    where {{ within_months('items.order_date', incremental_values(category_months_changed())) }}
     {%- endif %}
 ),
 
