@@ -78,19 +78,26 @@
 
 {# The non-null values of a one-column query as a list, read when the model runs.
    A model's body and its pre-hook ask for the same periods: the first answer is kept for the
-   rest of the dbt invocation (in `graph`, the manifest's flat graph, which every node of one
-   invocation shares; keyed by the invocation's id and the query), so each query runs once.
-   Both ask before the model writes, and the tables a query reads are built before it, so
-   the kept answer is the one a second run would give. The days of mart_executive_dashboard
-   took 0.5 and 1.0 s of a 1M night, each asked twice. #}
+   rest of the dbt invocation (invocation_kept), so each query runs once. Both ask before the
+   model writes, and the tables a query reads are built before it, so the kept answer is the
+   one a second run would give. The days of mart_executive_dashboard took 0.5 and 1.0 s of a
+   1M night, each asked twice. #}
 {% macro incremental_values(query) -%}
-    {%- set kept = graph.setdefault('olist_incremental_values', {}) -%}
-    {%- set key = invocation_id ~ '\n' ~ query -%}
+    {%- set kept = invocation_kept() -%}
+    {%- set key = 'values\n' ~ query -%}
     {%- if key not in kept -%}
         {%- set found = run_query(query) -%}
         {%- do kept.update({key: found.columns[0].values() | reject('none') | list}) -%}
     {%- endif -%}
     {{- return(kept[key]) -}}
+{%- endmacro %}
+
+{# A dict for answers that cannot change during one dbt invocation, shared by its nodes: it
+   lives in `graph` (the manifest's flat graph, one per invocation) under the invocation's id,
+   so a manifest used again (the warm dbt server's children start from a copy of its
+   manifest) never hands one invocation's answers to another. #}
+{% macro invocation_kept() -%}
+    {{- return(graph.setdefault('olist_kept', {}).setdefault(invocation_id, {})) -}}
 {%- endmacro %}
 
 {# Values as a comma-separated list of SQL literals of `type`; none becomes a null. #}
