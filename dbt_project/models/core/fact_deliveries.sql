@@ -58,7 +58,8 @@ orders as (
 {#- Per order, the seller of its first item and how many sellers it has, in one pass over
     the items. Incremental: each delivered order looks its items up through the
     (order_id, order_item_id) index; as a join the planner, expecting thousands of orders
-    where a night has hundreds, read every order item instead (0.4 s at a million orders). #}
+    where a night has hundreds, read every order item twice instead (the model's query took
+    0.37 s for 566 deliveries at a million orders, 0.02 s this way). #}
 order_items as (
     {%- if is_incremental() %}
     select orders.order_id, found.first_seller_id, found.sellers
