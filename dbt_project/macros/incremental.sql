@@ -50,17 +50,13 @@
    through the key indexes), where a subquery is estimated at a third of the table and
    hashed whole (int_customers_unified took 5.1 s of a 1M nightly). Elsewhere (dbt compile,
    docs) it stays a subquery. The model's body and its pre-hooks, which all ask before it
-   writes, are given one answer (invocation_kept). #}
+   writes, are given one answer (run_query_once). #}
 {% macro processed_batch_watermark(column='last_batch_id') -%}
     {%- if execute and is_incremental() -%}
-        {%- set kept, key = invocation_kept(), 'watermark\n' ~ this ~ '\n' ~ column -%}
-        {%- if key not in kept -%}
-            {%- set found = run_query(
-                'select coalesce(max(' ~ adapter.quote(column) ~ '), -1) from ' ~ this
-            ) -%}
-            {%- do kept.update({key: found.columns[0].values()[0] | int}) -%}
-        {%- endif -%}
-        {{- kept[key] -}}
+        {%- set found = run_query_once(
+            'select coalesce(max(' ~ adapter.quote(column) ~ '), -1) from ' ~ this
+        ) -%}
+        {{- found.columns[0].values()[0] | int -}}
     {%- else -%}
         (select coalesce(max({{ column }}), -1) from {{ this }})
     {%- endif -%}
@@ -83,26 +79,27 @@
 
 {# The non-null values of a one-column query as a list, read when the model runs.
    A model's body and its pre-hook ask for the same periods: the first answer is kept for the
-   rest of the dbt invocation (invocation_kept), so each query runs once. Both ask before the
+   rest of the dbt invocation (run_query_once), so each query runs once. Both ask before the
    model writes, and the tables a query reads are built before it, so the kept answer is the
    one a second run would give. The days of mart_executive_dashboard took 0.5 and 1.0 s of a
    1M night, each asked twice. #}
 {% macro incremental_values(query) -%}
-    {%- set kept = invocation_kept() -%}
-    {%- set key = 'values\n' ~ query -%}
-    {%- if key not in kept -%}
-        {%- set found = run_query(query) -%}
-        {%- do kept.update({key: found.columns[0].values() | reject('none') | list}) -%}
-    {%- endif -%}
-    {{- return(kept[key]) -}}
+    {%- set found = run_query_once(query) -%}
+    {{- return(found.columns[0].values() | reject('none') | list) -}}
 {%- endmacro %}
 
-{# A dict for answers that cannot change during one dbt invocation, shared by its nodes: it
-   lives in `graph` (the manifest's flat graph, one per invocation) under the invocation's id,
-   so a manifest used again (the warm dbt server's children start from a copy of its
-   manifest) never hands one invocation's answers to another. #}
-{% macro invocation_kept() -%}
-    {{- return(graph.setdefault('olist_kept', {}).setdefault(invocation_id, {})) -}}
+{# run_query for a question whose answer cannot change during one dbt invocation: the first
+   answer is kept for the invocation's other nodes and asks. It lives in `graph` (the
+   manifest's flat graph, which every node of one invocation shares) under the invocation's
+   id, so a manifest used again (the warm dbt server's children start from a copy of its
+   manifest) never hands one invocation's answers to another. Two threads asking at the same
+   moment may both run it (same answer). #}
+{% macro run_query_once(sql) -%}
+    {%- set kept = graph.setdefault('olist_kept', {}).setdefault(invocation_id, {}) -%}
+    {%- if sql not in kept -%}
+        {%- do kept.update({sql: run_query(sql)}) -%}
+    {%- endif -%}
+    {{- return(kept[sql]) -}}
 {%- endmacro %}
 
 {# Values as a comma-separated list of SQL literals of `type`; none becomes a null. #}

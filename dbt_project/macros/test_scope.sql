@@ -39,22 +39,18 @@
    set and the relation has last_batch_id or batch_id. Asked of the catalog for these two
    names: dbt's get_columns_in_relation reads information_schema and types every column into
    an agate table, 18 ms a call against 5 ms. Asked once per relation and dbt invocation
-   (invocation_kept): the hundred tests of a night test about forty relations, none of which
+   (run_query_once): the hundred tests of a night test about forty relations, none of which
    changes its columns once its tests start. #}
 {% macro tested_batch_column(relation) -%}
     {%- if not execute or env_var('OLIST_TESTS_SINCE_BATCH', '') == '' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set kept, key = invocation_kept(), 'batch column\n' ~ relation.include(database=false) -%}
-    {%- if key not in kept -%}
-        {%- set found = run_query(
-            "select attname from pg_catalog.pg_attribute where attrelid = to_regclass('"
-            ~ relation.include(database=false) ~ "') and attnum > 0 and not attisdropped"
-            ~ " and attname in ('last_batch_id', 'batch_id')"
-        ) -%}
-        {%- do kept.update({key: batch_column_among(found.columns[0].values() | list)}) -%}
-    {%- endif -%}
-    {{- return(kept[key]) -}}
+    {%- set found = run_query_once(
+        "select attname from pg_catalog.pg_attribute where attrelid = to_regclass('"
+        ~ relation.include(database=false) ~ "') and attnum > 0 and not attisdropped"
+        ~ " and attname in ('last_batch_id', 'batch_id')"
+    ) -%}
+    {{- return(batch_column_among(found.columns[0].values() | list)) -}}
 {%- endmacro %}
 
 {# Which of a relation's column `names` tests scope on: last_batch_id (the newest batch
