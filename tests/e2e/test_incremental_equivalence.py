@@ -259,3 +259,42 @@ def test_a_replaced_geolocation_file_replaces_its_points(pipeline):
     copy_tables(conn, tables)
     run("-m", "orchestration", "dbt", "run", "--full-refresh", "-s", "stg_olist__geolocation")
     assert differences(conn, "staging", "stg_olist__geolocation") == 0
+
+
+def test_a_crash_that_empties_the_unlogged_layers_is_rebuilt_by_the_next_run(pipeline):
+    """staging and intermediate are unlogged tables (dbt_project.yml): a server crash leaves
+    them empty (crash recovery resets them; raw, core and marts are logged and kept). The next
+    incremental build reads every raw batch into them again and leaves every table as it was.
+    The crash is simulated in this database alone by emptying them, which is the state crash
+    recovery leaves: stopping the shared test server would empty every test database's."""
+    conn, _, _, run = pipeline
+    persistence = dict(
+        conn.execute(
+            "select n.nspname || '.' || c.relname, c.relpersistence from pg_class as c "
+            "join pg_namespace as n on n.oid = c.relnamespace where c.relkind = 'r' "
+            "and n.nspname in ('raw', 'staging', 'intermediate', 'core', 'marts')"
+        ).fetchall()
+    )
+    working = sorted(
+        name for name in persistence if name.split(".")[0] in ("staging", "intermediate")
+    )
+    assert working and all(persistence[name] == "u" for name in working)
+    assert {
+        kind for name, kind in persistence.items() if name.split(".")[0] in ("raw", "core", "marts")
+    } == {"p"}
+
+    (orders, people) = conn.execute(
+        "select (select count(*) from staging.stg_olist__orders), "
+        "(select count(*) from intermediate.int_customer_orders_summarised)"
+    ).fetchone()
+    assert orders > 0 and people > 0
+    tables = compared_tables(conn)
+    copy_tables(conn, tables)
+    conn.execute(
+        sql.SQL("truncate {}").format(
+            sql.SQL(", ").join(sql.Identifier(*name.split(".")) for name in working)
+        )
+    )
+    run("-m", "orchestration", "dbt", "build")
+    diffs = {f"{s}.{n}": differences(conn, s, n) for s, n in tables}
+    assert {table: n for table, n in diffs.items() if n} == {}
