@@ -29,6 +29,7 @@ SAMPLE_ORDERS, SAMPLE_SEED = 3000, 42  # how data/sample was generated (make sam
 DAYS = 3
 INCREMENTAL_FACTS = ("fact_orders", "fact_order_items", "fact_payments", "fact_reviews")
 COPY_SCHEMA = "incremental_copy"
+UNLOGGED_SCHEMAS = ("staging", "intermediate")  # dbt_project.yml: +unlogged
 
 LOAD_SCRIPT = """
 from orchestration.contracts import CONTRACTS
@@ -106,6 +107,12 @@ def differences(conn: psycopg.Connection, schema: str, name: str) -> int:
     return count
 
 
+def differing_tables(conn: psycopg.Connection, tables: list[tuple[str, str]]) -> dict[str, int]:
+    """The tables that differ from their copies (copy_tables), with their differing rows."""
+    counts = {f"{schema}.{name}": differences(conn, schema, name) for schema, name in tables}
+    return {table: count for table, count in counts.items() if count}
+
+
 def row_versions(conn: psycopg.Connection) -> dict[str, str]:
     """The physical version (xmin) of every fact_orders row: a merge leaves untouched rows as
     they were, a rebuild rewrites them all."""
@@ -149,8 +156,7 @@ def test_incremental_runs_equal_a_full_refresh_after_each_delta(pipeline):
         # ... and equals a full refresh of everything
         copy_tables(conn, tables)
         run("-m", "orchestration", "dbt", "run", "--full-refresh")
-        diffs = {f"{s}.{n}": differences(conn, s, n) for s, n in tables}
-        assert {table: n for table, n in diffs.items() if n} == {}, folder.name
+        assert differing_tables(conn, tables) == {}, folder.name
         (rows,) = conn.execute("select count(*) from core.fact_orders").fetchone()
         assert rows == len(after), folder.name
 
@@ -225,8 +231,7 @@ def test_snapshots_record_a_changed_product_and_seller_as_new_versions(pipeline)
     tables = compared_tables(conn)
     copy_tables(conn, tables)
     run("-m", "orchestration", "dbt", "run", "--full-refresh")
-    diffs = {f"{s}.{n}": differences(conn, s, n) for s, n in tables}
-    assert {table: n for table, n in diffs.items() if n} == {}
+    assert differing_tables(conn, tables) == {}
 
 
 def test_a_replaced_geolocation_file_replaces_its_points(pipeline):
@@ -268,20 +273,15 @@ def test_a_crash_that_empties_the_unlogged_layers_is_rebuilt_by_the_next_run(pip
     The crash is simulated in this database alone by emptying them, which is the state crash
     recovery leaves: stopping the shared test server would empty every test database's."""
     conn, _, _, run = pipeline
-    persistence = dict(
-        conn.execute(
-            "select n.nspname || '.' || c.relname, c.relpersistence from pg_class as c "
-            "join pg_namespace as n on n.oid = c.relnamespace where c.relkind = 'r' "
-            "and n.nspname in ('raw', 'staging', 'intermediate', 'core', 'marts')"
-        ).fetchall()
-    )
-    working = sorted(
-        name for name in persistence if name.split(".")[0] in ("staging", "intermediate")
-    )
-    assert working and all(persistence[name] == "u" for name in working)
-    assert {
-        kind for name, kind in persistence.items() if name.split(".")[0] in ("raw", "core", "marts")
-    } == {"p"}
+    relations = conn.execute(
+        "select n.nspname, c.relname, c.relpersistence from pg_class as c "
+        "join pg_namespace as n on n.oid = c.relnamespace where c.relkind = 'r' "
+        "and n.nspname in ('raw', 'staging', 'intermediate', 'core', 'marts')"
+    ).fetchall()
+    working = [(schema, name) for schema, name, _ in relations if schema in UNLOGGED_SCHEMAS]
+    assert working
+    assert {kind for schema, _, kind in relations if schema in UNLOGGED_SCHEMAS} == {"u"}
+    assert {kind for schema, _, kind in relations if schema not in UNLOGGED_SCHEMAS} == {"p"}
 
     (orders, people) = conn.execute(
         "select (select count(*) from staging.stg_olist__orders), "
@@ -292,9 +292,8 @@ def test_a_crash_that_empties_the_unlogged_layers_is_rebuilt_by_the_next_run(pip
     copy_tables(conn, tables)
     conn.execute(
         sql.SQL("truncate {}").format(
-            sql.SQL(", ").join(sql.Identifier(*name.split(".")) for name in working)
+            sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in working)
         )
     )
     run("-m", "orchestration", "dbt", "build")
-    diffs = {f"{s}.{n}": differences(conn, s, n) for s, n in tables}
-    assert {table: n for table, n in diffs.items() if n} == {}
+    assert differing_tables(conn, tables) == {}
